@@ -1,0 +1,1 @@
+"""Emitters: pure functions from the service graph to output documents."""

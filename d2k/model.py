@@ -1,0 +1,253 @@
+"""The service graph: the one model between parsers and emitters.
+
+It speaks Docker, not Kubernetes: a Container holds what `docker run` (or the
+engine's inspect payload) said, with each fact's Origin so that reports quote
+the user's own words. Parsers build Containers; inference rules (d2k.infer)
+add edges, resolved ports, pod grouping and the Service plan; emitters read
+the result. No Kubernetes type appears here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a fact came from: file, 1-based line and the text as written (credentials redacted)."""
+
+    file: str
+    line: int
+    text: str = ""
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+class Fate(str, Enum):
+    """What became of one flag of the input."""
+
+    MAPPED = "mapped"
+    APPROXIMATED = "approximated"
+    NOT_CARRIED = "not-carried"
+    IRRELEVANT = "irrelevant"
+
+
+@dataclass(frozen=True, slots=True)
+class FlagUse:
+    """One flag occurrence as written, and its fate; the report lists every one."""
+
+    flag: str  # canonical long name, e.g. "--publish"
+    text: str  # as written, e.g. "-p 8080:80" (credential values redacted)
+    origin: Origin
+    fate: Fate
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    """A container port; `published` when `-p` mapped it to the host."""
+
+    container_port: int
+    protocol: str = "tcp"  # tcp | udp | sctp
+    published: bool = False
+    host_port: int | None = None  # None with published=True: a random host port
+    host_ip: str = ""  # "" = all interfaces
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    """One environment entry; value None is a bare `-e KEY` (taken from the docker CLI's environment)."""
+
+    name: str
+    value: str | None
+    origin: Origin | None = None
+    env_file: str = ""  # the --env-file it came from, "" for -e/--env
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    """A filesystem mount from -v, --mount, --tmpfs or --shm-size."""
+
+    type: str  # bind | volume | tmpfs
+    target: str
+    source: str = ""  # bind: host path; volume: name ("" = anonymous); tmpfs: ""
+    read_only: bool = False
+    propagation: str = ""  # private | rprivate | shared | rshared | slave | rslave
+    subpath: str = ""
+    size_limit: int | None = None  # bytes (tmpfs size, shm size)
+    options: tuple[str, ...] = ()  # options kept only for the report (z, Z, nocopy, mode=...)
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """`--link target:alias`: the consumer reaches `target` by the host name `alias`."""
+
+    target: str
+    alias: str
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkAttachment:
+    """Membership of a user-defined network, with the aliases the container answers to there."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Healthcheck:
+    """Docker's healthcheck: test as Docker stores it (["CMD-SHELL", cmd] or ["CMD", argv...])."""
+
+    test: tuple[str, ...]
+    interval: float | None = None  # seconds
+    timeout: float | None = None
+    start_period: float | None = None
+    start_interval: float | None = None
+    retries: int | None = None
+
+
+@dataclass(slots=True)
+class Container:
+    """One `docker run` (or one running container), as Docker understood it.
+
+    Mutable while a parser fills it in; inference and emitters treat it as read-only.
+    """
+
+    name: str
+    image: str
+    origin: Origin
+    name_given: bool = True  # False when d2k derived the name from the image
+    command: list[str] | None = None  # args after the image (Kubernetes `args`)
+    entrypoint: list[str] | None = None  # --entrypoint (Kubernetes `command`); [] resets it
+    env: dict[str, EnvVar] = field(default_factory=dict)
+    env_files: list[str] = field(default_factory=list)
+    ports: list[Port] = field(default_factory=list)
+    publish_all: bool = False
+    links: list[Link] = field(default_factory=list)
+    networks: list[NetworkAttachment] = field(default_factory=list)
+    network_aliases: list[str] = field(default_factory=list)  # --network-alias, for every user network
+    network_mode: str = ""  # "" default bridge | bridge | host | none | container:NAME
+    mounts: list[Mount] = field(default_factory=list)
+    volumes_from: list[tuple[str, str]] = field(default_factory=list)  # (container, "ro"|"rw")
+    workdir: str = ""
+    user: str = ""
+    group_add: list[str] = field(default_factory=list)
+    hostname: str = ""
+    domainname: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    restart: str = ""  # no | always | unless-stopped | on-failure
+    restart_max_retries: int | None = None
+    healthcheck: Healthcheck | None = None
+    no_healthcheck: bool = False
+    # resources, in Docker's own units
+    nano_cpus: int | None = None  # --cpus x 1e9
+    cpu_shares: int | None = None
+    cpu_quota: int | None = None
+    cpu_period: int | None = None
+    memory: int | None = None  # bytes
+    memory_reservation: int | None = None  # bytes
+    gpus: str = ""
+    shm_size: int | None = None  # bytes
+    # security
+    privileged: bool = False
+    cap_add: list[str] = field(default_factory=list)
+    cap_drop: list[str] = field(default_factory=list)
+    read_only: bool = False
+    security_opts: list[str] = field(default_factory=list)
+    sysctls: dict[str, str] = field(default_factory=dict)
+    # name resolution and namespaces
+    add_hosts: list[tuple[str, str]] = field(default_factory=list)  # (hostname, ip)
+    dns: list[str] = field(default_factory=list)
+    dns_search: list[str] = field(default_factory=list)
+    dns_options: list[str] = field(default_factory=list)
+    pid_mode: str = ""
+    ipc_mode: str = ""
+    uts_mode: str = ""
+    # lifecycle and terminal
+    stop_timeout: int | None = None
+    stop_signal: str = ""
+    init: bool = False
+    tty: bool = False
+    stdin_open: bool = False
+    # image handling
+    pull: str = ""  # always | missing | never
+    platform: str = ""
+    runtime: str = ""
+    # what became of each flag, in input order
+    flags: list[FlagUse] = field(default_factory=list)
+    # facts learned from the engine rather than from the command (from-running)
+    learned: list[str] = field(default_factory=list)
+    replicas: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """A user-defined network (`docker network create`, or seen on the engine)."""
+
+    name: str
+    driver: str = "bridge"
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Volume:
+    """A named volume declared with `docker volume create` (or seen on the engine)."""
+
+    name: str
+    driver: str = "local"
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """`consumer` reaches `provider` by the host name `host`; `reason` says how we know."""
+
+    consumer: str
+    provider: str
+    host: str
+    reason: str  # link | network-alias | network | env
+    port: int | None = None  # the port the consumer names, when it does (env URLs)
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePort:
+    port: int
+    target_port: int
+    protocol: str = "tcp"
+    node_port: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePlan:
+    """One Kubernetes Service to emit: a name callers use, the container it selects, its ports."""
+
+    name: str  # the Kubernetes Service name (already valid)
+    container: str  # the container (workload) it selects
+    type: str  # ClusterIP | NodePort | LoadBalancer
+    ports: tuple[ServicePort, ...]
+    reason: str  # why it exists, for the report
+
+
+@dataclass(slots=True)
+class Graph:
+    """Containers plus everything inference decided about them."""
+
+    containers: dict[str, Container] = field(default_factory=dict)
+    networks: dict[str, Network] = field(default_factory=dict)
+    volumes: dict[str, Volume] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    # container name -> pod (workload) name: containers that share a network namespace share a pod
+    pods: dict[str, str] = field(default_factory=dict)
+    # container name -> the ports others may reach it on (explicit, --expose, image catalog, --port)
+    service_ports: dict[str, list[Port]] = field(default_factory=dict)
+    services: list[ServicePlan] = field(default_factory=list)
+    # container name -> Kubernetes workload name (DNS-1123)
+    workload_names: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,58 @@
+"""Diagnostics and the Report that collects them; the core never prints.
+
+Every diagnostic carries a stable code, a severity and the Origin (file, line,
+text as written) so the CLI can tell users, per container, what did not make it.
+The exit code is derived from the report, never decided ad hoc.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from d2k.model import Fate, Origin
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    APPROXIMATED = "approximated"
+    NOT_CARRIED = "not-carried"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str  # stable, kebab-case, e.g. "unresolved-variable"
+    severity: Severity
+    message: str  # never contains a credential value
+    origin: Origin | None = None
+    container: str | None = None  # the container it concerns, None for the whole input
+
+    def render(self) -> str:
+        where = f"{self.origin.where()}: " if self.origin else ""
+        return f"{where}{self.message}"
+
+
+@dataclass(slots=True)
+class Report:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def add(
+        self,
+        code: str,
+        severity: Severity,
+        message: str,
+        origin: Origin | None = None,
+        container: str | None = None,
+    ) -> None:
+        self.diagnostics.append(Diagnostic(code, severity, message, origin, container))
+
+    def extend(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics.extend(diagnostics)
+
+    def has_not_carried(self) -> bool:
+        return any(d.severity is Severity.NOT_CARRIED for d in self.diagnostics)
+
+
+def fate_severity(fate: Fate) -> Severity | None:
+    """The severity a flag's fate shows with in the report (None: nothing to say)."""
+    return {Fate.APPROXIMATED: Severity.APPROXIMATED, Fate.NOT_CARRIED: Severity.NOT_CARRIED}.get(fate)
