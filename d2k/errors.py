@@ -26,3 +26,7 @@ class EngineError(Exception):
 
 class InternalError(Exception):
     """d2k produced something invalid: a bug in d2k, exit code 3."""
+
+
+class HelpRequested(Exception):
+    """`docker run --help` prints usage and creates nothing: the command is skipped, not converted."""

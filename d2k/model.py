@@ -10,7 +10,7 @@ the result. No Kubernetes type appears here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class Origin:
         return f"{self.file}:{self.line}"
 
 
-class Fate(str, Enum):
+class Fate(StrEnum):
     """What became of one flag of the input."""
 
     MAPPED = "mapped"
@@ -176,6 +176,9 @@ class Container:
     init: bool = False
     tty: bool = False
     stdin_open: bool = False
+    detach: bool = False  # -d: irrelevant to Kubernetes, kept for Docker's own conflict checks
+    attach: list[str] = field(default_factory=list)
+    auto_remove: bool = False  # --rm
     # image handling
     pull: str = ""  # always | missing | never
     platform: str = ""

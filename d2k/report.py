@@ -8,12 +8,12 @@ The exit code is derived from the report, never decided ad hoc.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from d2k.model import Fate, Origin
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     APPROXIMATED = "approximated"
     NOT_CARRIED = "not-carried"

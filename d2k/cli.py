@@ -1,0 +1,380 @@
+"""The command line: options in, call the core, write files, print the report, derive the exit code.
+
+Exit codes: 0 converted; 1 with --strict when something was not carried over; 2 bad input
+or an unreachable engine; 3 a bug in d2k (its own output failed validation, or a crash).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from d2k import __version__
+from d2k.errors import EngineError, InputError, InternalError
+
+EXAMPLES = """
+Examples:
+
+  d2k from-commands samples/voting-app.md            # the seed's table -> manifests on stdout
+  d2k from-commands run.sh --out k8s/ --report r.json
+  d2k from-commands cmds.txt | kubectl apply -f -
+  d2k from-running --all -o json                     # containers of the engine in DOCKER_HOST
+  d2k validate k8s/                                   # check any manifests like the API server
+"""
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Migrate docker run commands and running containers to Kubernetes manifests.\n\n" + EXAMPLES,
+)
+
+
+class Output(StrEnum):
+    yaml = "yaml"
+    json = "json"
+
+
+class Workload(StrEnum):
+    deployment = "deployment"
+    pod = "pod"
+
+
+class ExposeType(StrEnum):
+    NodePort = "NodePort"
+    LoadBalancer = "LoadBalancer"
+
+
+OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="yaml (multi-document) or json (a v1 List)")]
+OutDirOpt = Annotated[Path | None, typer.Option("--out", help="write one file per object into this folder")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing --out folder")]
+NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="namespace of every object (and emit it)")]
+WorkloadOpt = Annotated[Workload, typer.Option("--workload", help="deployment, or bare pods")]
+ExposeOpt = Annotated[ExposeType, typer.Option("--expose-type", help="Service type for ports published with -p")]
+StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested by each PersistentVolumeClaim")]
+PortOpt = Annotated[
+    list[str] | None, typer.Option("--port", help="NAME=PORT[,PORT]: ports of a container others reach")
+]
+ReportOpt = Annotated[Path | None, typer.Option("--report", help="also write the report as JSON to this file")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="exit 1 when anything was not carried over")]
+VersionOpt = Annotated[str, typer.Option("--k8s-version", help="target Kubernetes version (1.25 to 1.37)")]
+PartOfOpt = Annotated[str, typer.Option("--part-of", help="app.kubernetes.io/part-of label (default: input name)")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print no report on stderr")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="show the traceback of an internal error")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"d2k {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """Migrate docker run commands and running containers to Kubernetes manifests."""
+
+
+@app.command("from-commands", epilog=EXAMPLES)
+def from_commands(
+    file: Annotated[str, typer.Argument(help="text, shell script or Markdown with docker run lines; - for stdin")],
+    output: OutputOpt = Output.yaml,
+    out: OutDirOpt = None,
+    force: ForceOpt = False,
+    namespace: NamespaceOpt = "",
+    workload: WorkloadOpt = Workload.deployment,
+    expose_type: ExposeOpt = ExposeType.NodePort,
+    storage_size: StorageOpt = "1Gi",
+    port: PortOpt = None,
+    report: ReportOpt = None,
+    strict: StrictOpt = False,
+    k8s_version: VersionOpt = "",
+    part_of: PartOfOpt = "",
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Convert the docker run lines of FILE (plain list, shell script or Markdown)."""
+
+    def run() -> int:
+        from d2k.core import convert_text
+
+        text, name = _read_input(file)
+        options = _options(namespace, workload, expose_type, storage_size, port, k8s_version,
+                           part_of or _default_part_of(name))
+        result = convert_text(text, name, options=options)
+        return _finish(result, [name], output, out, force, report, strict, quiet, options.k8s_version)
+
+    _guard(run, debug)
+
+
+@app.command("from-running", epilog=EXAMPLES)
+def from_running(
+    names: Annotated[list[str] | None, typer.Argument(help="containers to read (default: all running)")] = None,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="include stopped containers")] = False,
+    filter_: Annotated[
+        list[str] | None, typer.Option("--filter", "-f", help="KEY=VALUE, as docker ps --filter")
+    ] = None,
+    project: Annotated[str, typer.Option("--project", help="only this compose project")] = "",
+    output: OutputOpt = Output.yaml,
+    out: OutDirOpt = None,
+    force: ForceOpt = False,
+    namespace: NamespaceOpt = "",
+    workload: WorkloadOpt = Workload.deployment,
+    expose_type: ExposeOpt = ExposeType.NodePort,
+    storage_size: StorageOpt = "1Gi",
+    port: PortOpt = None,
+    report: ReportOpt = None,
+    strict: StrictOpt = False,
+    k8s_version: VersionOpt = "",
+    part_of: PartOfOpt = "",
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Convert the containers of the Docker engine named by DOCKER_HOST (read-only)."""
+
+    def run() -> int:
+        from d2k.core import convert_graph
+        from d2k.model import Graph
+        from d2k.parsers.engine import read_engine
+        from d2k.report import Report
+
+        filters: dict[str, list[str]] = {}
+        for item in filter_ or []:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise InputError(f"--filter {item}: give KEY=VALUE, e.g. --filter label=app=web")
+            filters.setdefault(key, []).append(value)
+        progress = _progress_bar() if sys.stderr.isatty() and not quiet else None
+        found = read_engine(names or None, all=all_, filters=filters or None, project=project or None,
+                            progress=progress)
+        graph = Graph(containers={c.name: c for c in found.containers}, networks=found.networks,
+                      volumes=found.volumes)
+        rep = Report()
+        rep.extend(found.diagnostics)
+        options = _options(namespace, workload, expose_type, storage_size, port, k8s_version,
+                           part_of or project or "")
+        result = convert_graph(graph, report=rep, options=options)
+        return _finish(result, ["engine"], output, out, force, report, strict, quiet, options.k8s_version)
+
+    _guard(run, debug)
+
+
+@app.command("validate")
+def validate(
+    file: Annotated[str, typer.Argument(help="manifests, YAML or JSON; - for stdin")],
+    k8s_version: VersionOpt = "",
+    debug: DebugOpt = False,
+) -> None:
+    """Check manifests against the Kubernetes schemas and the API server's own rules."""
+
+    def run() -> int:
+        from d2k.validate import DEFAULT_K8S_VERSION, load_manifests, validate_objects
+
+        text, name = _read_input(file)
+        problems = validate_objects(load_manifests(text, name), k8s_version or DEFAULT_K8S_VERSION)
+        for problem in problems:
+            typer.echo(f"{name}: {problem.render()}", err=True)
+        typer.echo(f"{name}: {len(problems)} problem(s)", err=True)
+        return 1 if problems else 0
+
+    _guard(run, debug)
+
+
+@app.command("flags")
+def flags() -> None:
+    """Print what becomes of every docker run flag (the reference, generated from d2k's table)."""
+    from d2k.docs import flags_reference
+
+    typer.echo(flags_reference(), nl=False)
+
+
+def _options(
+    namespace: str, workload: Workload, expose_type: ExposeType, storage_size: str, port: list[str] | None,
+    k8s_version: str, part_of: str,
+) -> Any:
+    from d2k.core import Options
+    from d2k.names import dns1123_label, is_dns1123_label
+    from d2k.quantity import parse_quantity
+
+    if namespace and not is_dns1123_label(namespace):
+        raise InputError(f"--namespace {namespace}: not a valid namespace name (lower-case letters, digits, -)")
+    try:
+        parse_quantity(storage_size)
+    except ValueError as err:
+        raise InputError(f"--storage-size: {err}") from None
+    return Options(
+        workload=workload.value,
+        expose_type=expose_type.value,
+        namespace=namespace,
+        part_of=dns1123_label(part_of, "d2k") if part_of else "",
+        storage_size=storage_size,
+        k8s_version=_k8s_version(k8s_version),
+        port_overrides=_port_overrides(port or []),
+    )
+
+
+def _k8s_version(value: str) -> str:
+    from d2k.validate import DEFAULT_K8S_VERSION, supported_versions
+
+    if not value:
+        return DEFAULT_K8S_VERSION
+    versions = supported_versions()
+    if value.removeprefix("v") not in versions:
+        raise InputError(f"--k8s-version {value}: give one of {versions[0]} to {versions[-1]}")
+    return value.removeprefix("v")
+
+
+def _port_overrides(items: list[str]) -> dict[str, list[int]]:
+    overrides: dict[str, list[int]] = {}
+    for item in items:
+        name, sep, ports = item.partition("=")
+        try:
+            numbers = [int(p) for p in ports.split(",")] if sep and name else []
+        except ValueError:
+            numbers = []
+        if not numbers or any(not 0 < n < 65536 for n in numbers):
+            raise InputError(f"--port {item}: give NAME=PORT, e.g. --port db=5432")
+        overrides.setdefault(name, []).extend(numbers)
+    return overrides
+
+
+def _default_part_of(name: str) -> str:
+    return "" if name == "<stdin>" else Path(name).stem
+
+
+def _read_input(file: str) -> tuple[str, str]:
+    """The input as text; not-UTF-8 and binary input are refused with the line they start on."""
+    name = "<stdin>" if file == "-" else file
+    try:
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except IsADirectoryError:
+        raise InputError("is a folder: give a file", name) from None
+    except OSError as err:
+        raise InputError(f"cannot read it: {err.strerror or err}", name) from None
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise InputError("binary data (a NUL byte): give a text file of docker commands", name, line)
+    try:
+        return data.decode("utf-8-sig"), name
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (byte 0x{data[err.start]:02x}): save the file as UTF-8", name, line) from None
+
+
+def _finish(
+    result: Any, inputs: list[str], output: Output, out: Path | None, force: bool, report_file: Path | None,
+    strict: bool, quiet: bool, k8s_version: str,
+) -> int:
+    from d2k.emitters import output as render
+    from d2k.emitters.report import anything_not_carried, render_reach, render_text, to_json
+
+    _check_output(result.objects, k8s_version)
+    if out is not None:
+        if output is Output.json:
+            files = {"list.json": render.to_json(result.objects)}
+        else:
+            files = render.to_files(result.objects)
+        write_folder(out, files, force=force)
+    else:
+        text = render.to_json(result.objects) if output is Output.json else render.to_yaml(result.objects)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if report_file is not None:
+        write_file(report_file, to_json(result.report, result.graph, result.objects, inputs))
+    if not quiet:
+        sys.stderr.write(render_text(result.report, result.graph, result.objects))
+        sys.stderr.write(render_reach(result.objects))
+    return 1 if strict and anything_not_carried(result.report, result.graph) else 0
+
+
+def _check_output(objects: list[dict[str, Any]], k8s_version: str) -> None:
+    """d2k checks its own output as the API server would: a failure is d2k's bug, not the user's."""
+    from d2k.validate import validate_objects
+
+    problems = validate_objects(objects, k8s_version)
+    if problems:
+        raise InternalError("d2k produced an invalid object: " + problems[0].render())
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file."""
+    tmp = path.with_name(f".{path.name}.d2k-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_folder(out: Path, files: dict[str, str], *, force: bool) -> None:
+    """Fill a temporary folder beside `out`, then rename it into place: the old folder or the new, never a mix."""
+    import shutil
+    import tempfile
+
+    if out.exists() and not force:
+        raise InputError("exists already: add --force to replace it", str(out))
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", str(out))
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-new", dir=parent))
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        staging.chmod(0o755)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-old", dir=parent))
+            os.replace(out, old / "previous")
+            os.replace(staging, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _progress_bar() -> Any:
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rreading containers [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _guard(run: Any, debug: bool) -> NoReturn:
+    """Every failure is one line on stderr and an exit code; a traceback only with --debug."""
+    try:
+        code = run()
+    except InputError as err:
+        _fail(f"d2k: {err}", 2)
+    except EngineError as err:
+        _fail(f"d2k: {err}", 2)
+    except InternalError as err:
+        _fail(f"d2k: internal error: {err}; please report it (run with --debug for details)", 3)
+    except KeyboardInterrupt:
+        _fail("d2k: interrupted", 130)
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one line, then exit 3
+        if debug:
+            raise
+        _fail(f"d2k: internal error ({type(err).__name__}): please report it; run with --debug for the traceback", 3)
+    raise typer.Exit(code)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    sys.stderr.write(message + "\n")
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    app()

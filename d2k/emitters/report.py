@@ -1,0 +1,125 @@
+"""The report as people read it (text on stderr) and as programs read it (JSON with --report).
+
+Per container: every flag as written, where it was, and its fate; then what inference
+decided. Credential values never get here: flag texts and edge origins are redacted
+where they are recorded, and messages never quote env values.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from d2k.model import Fate, Graph
+from d2k.report import Diagnostic, Report, Severity, fate_severity
+
+_MARK = {Severity.INFO: "info", Severity.APPROXIMATED: "approximated", Severity.NOT_CARRIED: "not carried"}
+
+
+def _container_diagnostics(report: Report, graph: Graph) -> tuple[dict[str, list[Diagnostic]], list[Diagnostic]]:
+    per: dict[str, list[Diagnostic]] = {name: [] for name in graph.containers}
+    general: list[Diagnostic] = []
+    for d in report.diagnostics:
+        (per[d.container] if d.container in per else general).append(d)
+    return per, general
+
+
+def render_text(report: Report, graph: Graph, objects: list[dict[str, Any]]) -> str:
+    """What did not make it, per container, with file:line; then a count of what was made."""
+    per, general = _container_diagnostics(report, graph)
+    lines: list[str] = []
+    for d in general:
+        lines.append(f"  {_MARK[d.severity]:<13} {d.render()}")
+    for name, c in graph.containers.items():
+        items = [
+            f"  {_MARK[sev]:<13} {f.origin.where()}: {f.text}: {f.note}"
+            for f in c.flags
+            if (sev := fate_severity(f.fate)) is not None
+        ]
+        items += [f"  {_MARK[d.severity]:<13} {d.render()}" for d in per[name]]
+        if items:
+            lines.append(f"{name} ({c.origin.where()})")
+            lines.extend(items)
+    kinds: dict[str, int] = {}
+    for obj in objects:
+        kinds[obj["kind"]] = kinds.get(obj["kind"], 0) + 1
+    made = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in kinds.items())
+    lines.append(f"d2k: {len(graph.containers)} containers -> {made}")
+    return "\n".join(lines) + "\n"
+
+
+def render_reach(objects: list[dict[str, Any]]) -> str:
+    """A short "how to reach it" note for each external (or port-forward-only) Service."""
+    lines: list[str] = []
+    for obj in objects:
+        if obj["kind"] != "Service":
+            continue
+        name, spec = obj["metadata"]["name"], obj["spec"]
+        for port in spec["ports"]:
+            if spec["type"] == "NodePort":
+                node_port = port.get("nodePort")
+                how = (f"http://<node-ip>:{node_port}" if node_port else
+                       f"the node port the cluster picked: kubectl get service {name} "
+                       "-o jsonpath='{.spec.ports[*].nodePort}'")
+                lines.append(f"  {name}: NodePort, port {port['port']} -> {how}")
+            elif spec["type"] == "LoadBalancer":
+                lines.append(f"  {name}: LoadBalancer, port {port['port']} -> kubectl get service {name} "
+                             "(EXTERNAL-IP)")
+    return ("how to reach it:\n" + "\n".join(lines) + "\n") if lines else ""
+
+
+def to_json(report: Report, graph: Graph, objects: list[dict[str, Any]], inputs: list[str]) -> str:
+    per, general = _container_diagnostics(report, graph)
+    containers = []
+    for name, c in graph.containers.items():
+        containers.append(
+            {
+                "name": name,
+                "workload": graph.workload_names.get(name, ""),
+                "image": c.image,
+                "file": c.origin.file,
+                "line": c.origin.line,
+                "replicas": c.replicas,
+                "flags": [
+                    {"flag": f.flag, "text": f.text, "file": f.origin.file, "line": f.origin.line,
+                     "fate": f.fate.value, "note": f.note}
+                    for f in c.flags
+                ],
+                "learned": list(c.learned),
+                "diagnostics": [_diagnostic(d) for d in per[name]],
+            }
+        )
+    document = {
+        "version": 1,
+        "inputs": inputs,
+        "containers": containers,
+        "diagnostics": [_diagnostic(d) for d in general],
+        "edges": [
+            {"from": e.consumer, "to": e.provider, "host": e.host, "reason": e.reason, "port": e.port,
+             "file": e.origin.file if e.origin else None, "line": e.origin.line if e.origin else None,
+             "text": e.origin.text if e.origin else None}
+            for e in graph.edges
+        ],
+        "services": [
+            {"name": s.name, "container": s.container, "type": s.type, "reason": s.reason,
+             "ports": [{"port": p.port, "targetPort": p.target_port, "protocol": p.protocol, "nodePort": p.node_port}
+                       for p in s.ports]}
+            for s in graph.services
+        ],
+        "objects": [{"kind": o["kind"], "name": o["metadata"]["name"]} for o in objects],
+        "not_carried": sum(
+            1 for c in graph.containers.values() for f in c.flags if f.fate is Fate.NOT_CARRIED
+        ) + sum(1 for d in report.diagnostics if d.severity is Severity.NOT_CARRIED),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _diagnostic(d: Diagnostic) -> dict[str, Any]:
+    return {"code": d.code, "severity": d.severity.value, "message": d.message,
+            "file": d.origin.file if d.origin else None, "line": d.origin.line if d.origin else None}  # fmt: skip
+
+
+def anything_not_carried(report: Report, graph: Graph) -> bool:
+    return report.has_not_carried() or any(
+        f.fate is Fate.NOT_CARRIED for c in graph.containers.values() for f in c.flags
+    )

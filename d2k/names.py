@@ -1,0 +1,71 @@
+"""Every Kubernetes name d2k emits goes through here: DNS-1123/1035 labels, port names, label checks."""
+
+from __future__ import annotations
+
+import re
+
+_NOT_DNS = re.compile(r"[^a-z0-9-]+")
+_DASHES = re.compile(r"-{2,}")
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+# Short, readable names for well-known ports (a port name must hold a letter and fit 15 characters).
+WELL_KNOWN_PORTS = {
+    22: "ssh", 53: "dns", 80: "http", 443: "https", 1883: "mqtt", 2181: "zookeeper", 3000: "http-3000",
+    3306: "mysql", 5432: "postgresql", 5672: "amqp", 6379: "redis", 8080: "http-alt", 9042: "cql",
+    9200: "elasticsearch", 11211: "memcache", 27017: "mongodb",
+}  # fmt: skip
+
+
+def is_dns1123_label(name: str) -> bool:
+    return len(name) <= 63 and bool(_DNS1123_LABEL.match(name))
+
+
+def is_dns1035_label(name: str) -> bool:
+    return len(name) <= 63 and bool(_DNS1035_LABEL.match(name))
+
+
+def dns1123_label(name: str, fallback: str = "x") -> str:
+    """Lower-case, `_`/`.`/anything else -> `-`, no leading/trailing `-`, at most 63 characters."""
+    label = _DASHES.sub("-", _NOT_DNS.sub("-", name.lower())).strip("-")[:63].rstrip("-")
+    return label or fallback
+
+
+def dns1035_label(name: str) -> str:
+    """A DNS-1123 label that starts with a letter (Service names): a leading digit gets an `s-` prefix."""
+    label = dns1123_label(name, "svc")
+    if not label[0].isalpha():
+        label = ("s-" + label)[:63].rstrip("-")
+    return label
+
+
+def port_name(port: int, protocol: str = "tcp") -> str:
+    """`http`, `redis`, `p8081`, `dns-udp`: IANA-style (<= 15 characters, a letter, no `--`)."""
+    base = WELL_KNOWN_PORTS.get(port, f"p{port}")
+    return base if protocol == "tcp" else f"{base}-{protocol}"
+
+
+def is_label_key(key: str) -> bool:
+    prefix, sep, name = key.rpartition("/")
+    if sep and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
+        return False
+    return 0 < len(name) <= 63 and bool(_LABEL_NAME.match(name))
+
+
+def is_label_value(value: str) -> bool:
+    return value == "" or (len(value) <= 63 and bool(_LABEL_NAME.match(value)))
+
+
+def unique(name: str, taken: set[str], limit: int = 63) -> str:
+    """`name`, else `name-2`, `name-3`, ... trimmed to fit `limit` characters."""
+    if name not in taken:
+        return name
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = name[: limit - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1

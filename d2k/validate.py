@@ -1,0 +1,1569 @@
+"""Check Kubernetes objects the way the API server would, before d2k writes them.
+
+Three layers, each catching what the one before cannot see:
+
+1. the official OpenAPI-derived JSON schemas in strict mode (unknown fields are
+   errors), shipped by the `kubernetes-validate` package for several releases;
+2. field rules the API server enforces in Go code that no schema expresses
+   (DNS names, port names, quantities, selectors, references inside a pod spec);
+3. rules across the set of objects (a Service selects a pod template that
+   exposes its targetPort, every ConfigMap/Secret/PVC referenced is present).
+
+`jsonschema` and `kubernetes_validate` are imported inside functions so that
+`import d2k.validate` stays cheap for commands that never validate.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from d2k.errors import InputError
+
+__all__ = [
+    "DEFAULT_K8S_VERSION",
+    "Problem",
+    "load_manifests",
+    "parse_quantity",
+    "supported_versions",
+    "validate_objects",
+]
+
+DEFAULT_K8S_VERSION = "1.34"
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing the API server would reject, located by kind/name and field path."""
+
+    kind: str
+    name: str
+    path: str
+    message: str
+
+    def render(self) -> str:
+        where = f"{self.kind}/{self.name}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+# ---------------------------------------------------------------------------
+# Small accessors: objects may be malformed (layer 1 reports that), so the
+# rules read them defensively instead of crashing on a wrong type.
+
+
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _name(obj: Obj) -> str:
+    return _str(_d(obj.get("metadata")).get("name"))
+
+
+def _ns(obj: Obj) -> str:
+    return _str(_d(obj.get("metadata")).get("namespace"))
+
+
+_FIELD = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+def _join(path: str, key: str | int) -> str:
+    """Kubernetes field-path notation: `.field`, `[0]` for list items, `[key]` for map keys."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if _FIELD.match(key):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key}]"
+
+
+# ---------------------------------------------------------------------------
+# Name grammars, as in k8s.io/apimachinery/pkg/util/validation.
+
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_PORT_NAME_CHARS = re.compile(r"^[-a-z0-9]+$")
+_ENV_VAR_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
+def dns1123_label(value: str) -> list[str]:
+    """RFC 1123 label: container, volume and Service port names, namespaces."""
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _DNS1123_LABEL.match(value):
+        errs.append(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+            "and must start and end with an alphanumeric character"
+        )
+    return errs
+
+
+def dns1123_subdomain(value: str) -> list[str]:
+    """RFC 1123 subdomain: the names of most objects, label-key prefixes, host aliases."""
+    errs = []
+    if len(value) > 253:
+        errs.append("must be no more than 253 characters")
+    if not _DNS1123_SUBDOMAIN.match(value):
+        errs.append(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+            "and must start and end with an alphanumeric character"
+        )
+    return errs
+
+
+def dns1035_label(value: str) -> list[str]:
+    """RFC 1035 label: Service names, which become DNS names and so must start with a letter."""
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _DNS1035_LABEL.match(value):
+        errs.append(
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
+            "start with an alphabetic character, and end with an alphanumeric character"
+        )
+    return errs
+
+
+def qualified_name(value: str) -> list[str]:
+    """Label and annotation keys: optional DNS-subdomain prefix, '/', then a 63-char name."""
+    parts = value.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+        errs: list[str] = []
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            errs = ["prefix part must be non-empty"]
+        else:
+            errs = [f"prefix part {m}" for m in dns1123_subdomain(prefix)]
+    else:
+        return [
+            "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start "
+            "and end with an alphanumeric character, with an optional DNS subdomain prefix and '/'"
+        ]
+    if not name:
+        errs.append("name part must be non-empty")
+    else:
+        if len(name) > 63:
+            errs.append("name part must be no more than 63 characters")
+        if not _QUALIFIED_NAME.match(name):
+            errs.append(
+                "name part must consist of alphanumeric characters, '-', '_' or '.', "
+                "and must start and end with an alphanumeric character"
+            )
+    return errs
+
+
+def label_value(value: str) -> list[str]:
+    """Label values: empty, or up to 63 alphanumerics with '-', '_', '.' inside."""
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _LABEL_VALUE.match(value):
+        errs.append(
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+            "and must start and end with an alphanumeric character"
+        )
+    return errs
+
+
+def port_name(value: str) -> list[str]:
+    """IANA_SVC_NAME (RFC 6335): container port names, named targetPorts and probe ports."""
+    errs = []
+    if len(value) > 15:
+        errs.append("must be no more than 15 characters")
+    if not _PORT_NAME_CHARS.match(value):
+        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if "--" in value:
+        errs.append("must not contain consecutive hyphens")
+    if not re.search(r"[a-z]", value):
+        errs.append("must contain at least one letter (a-z)")
+    if value.startswith("-") or value.endswith("-"):
+        errs.append("must not begin or end with a hyphen")
+    return errs
+
+
+def env_var_name(value: str, version: tuple[int, int]) -> list[str]:
+    """Environment variable names; relaxed to printable ASCII but '=' from 1.32 (KEP-4369 beta, GA 1.34)."""
+    if not value:
+        return ["environment variable name must be non-empty"]
+    if version >= (1, 32):
+        if any(not (0x20 <= ord(c) <= 0x7E) or c == "=" for c in value):
+            return [
+                "a valid environment variable name must consist only of printable ASCII characters other than '='"
+            ]
+        return []
+    if not _ENV_VAR_NAME.match(value):
+        return [
+            "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', "
+            "or '.', and must not start with a digit"
+        ]
+    return []
+
+
+def config_key(value: str) -> list[str]:
+    """ConfigMap and Secret keys: they become file names in volumes, hence no '..' prefix."""
+    errs = []
+    if len(value) > 253:
+        errs.append("must be no more than 253 characters")
+    if not _CONFIG_KEY.match(value):
+        errs.append("a valid config key must consist of alphanumeric characters, '-', '_' or '.'")
+    if value == ".":
+        errs.append("must not be '.'")
+    elif value == "..":
+        errs.append("must not be '..'")
+    elif value.startswith(".."):
+        errs.append("must not start with '..'")
+    return errs
+
+
+def port_number(value: int) -> list[str]:
+    return [] if 1 <= value <= 65535 else ["must be between 1 and 65535, inclusive"]
+
+
+def _int_or_port_name(value: Any) -> list[str]:
+    """A port given as a number or as an IANA_SVC_NAME (targetPort, probe ports)."""
+    number = _int(value)
+    if number is not None:
+        return port_number(number)
+    if isinstance(value, str):
+        return port_name(value)
+    return []  # wrong type: the schema layer reports it
+
+
+# ---------------------------------------------------------------------------
+# Quantities, as in k8s.io/apimachinery/pkg/api/resource.
+
+_QUANTITY = re.compile(
+    r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|n|u|m|k|M|G|T|P|E|)$"
+)
+_BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+_DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+
+
+def parse_quantity(value: Any) -> Decimal | None:
+    """The value of a Kubernetes quantity ("500m", "1.5Gi", "1e3", 2), or None if it does not parse."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return None
+    if not isinstance(value, str):
+        return None
+    match = _QUANTITY.match(value)
+    if not match:
+        return None
+    number = Decimal(match["num"])
+    suffix = match["suffix"]
+    if suffix in _BINARY:
+        return number * (Decimal(2) ** _BINARY[suffix])
+    if suffix in _DECIMAL:
+        return number.scaleb(_DECIMAL[suffix])
+    return number.scaleb(int(suffix[1:]))
+
+
+# ---------------------------------------------------------------------------
+# Where things live in the objects.
+
+_TEMPLATE_KINDS = {"Deployment", "Job", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController"}
+_CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+
+
+@dataclass(frozen=True)
+class _PodTemplate:
+    """A pod spec inside an object: where it sits, its spec and its labels."""
+
+    path: str
+    spec: dict[str, Any]
+    labels: dict[str, Any]
+    labels_path: str
+
+
+def _pod_template(obj: Obj) -> _PodTemplate | None:
+    kind = obj.get("kind")
+    spec = _d(obj.get("spec"))
+    if kind == "Pod":
+        return _PodTemplate("spec", spec, _d(_d(obj.get("metadata")).get("labels")), "metadata.labels")
+    if kind in _TEMPLATE_KINDS:
+        template = _d(spec.get("template"))
+        return _PodTemplate(
+            "spec.template.spec",
+            _d(template.get("spec")),
+            _d(_d(template.get("metadata")).get("labels")),
+            "spec.template.metadata.labels",
+        )
+    if kind == "CronJob":
+        template = _d(_d(_d(spec.get("jobTemplate")).get("spec")).get("template"))
+        return _PodTemplate(
+            "spec.jobTemplate.spec.template.spec",
+            _d(template.get("spec")),
+            _d(_d(template.get("metadata")).get("labels")),
+            "spec.jobTemplate.spec.template.metadata.labels",
+        )
+    return None
+
+
+def _containers(tpl: _PodTemplate) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every container of a pod spec with its path, init and ephemeral ones included."""
+    for field in _CONTAINER_LISTS:
+        for i, container in enumerate(_l(tpl.spec.get(field))):
+            if isinstance(container, dict):
+                yield f"{tpl.path}.{field}[{i}]", container
+
+
+def _volumes(tpl: _PodTemplate) -> Iterator[tuple[str, dict[str, Any]]]:
+    for i, volume in enumerate(_l(tpl.spec.get("volumes"))):
+        if isinstance(volume, dict):
+            yield f"{tpl.path}.volumes[{i}]", volume
+
+
+# ---------------------------------------------------------------------------
+# Layer 1: the JSON schemas.
+
+_SCHEMA_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
+
+
+@lru_cache(maxsize=1)
+def _schema_root() -> Any:
+    from importlib.resources import files
+
+    return files("kubernetes_validate") / "kubernetes-json-schema"
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict[tuple[int, int], str]:
+    """(major, minor) -> strict schema directory, for every release the package ships."""
+    found: dict[tuple[int, int], str] = {}
+    for entry in _schema_root().iterdir():
+        match = _SCHEMA_DIR.match(entry.name)
+        if match:
+            key = (int(match[1]), int(match[2]))
+            found[key] = max(found.get(key, entry.name), entry.name)
+    return found
+
+
+def supported_versions() -> list[str]:
+    """The Kubernetes minor versions whose schemas are available, oldest first ("1.25" ... "1.37")."""
+    return [f"{major}.{minor}" for major, minor in sorted(_shipped())]
+
+
+def _parse_version(k8s_version: str) -> tuple[int, int]:
+    """ "1.30", "v1.30" or "1.30.2" -> (1, 30), mapped down to the newest shipped release not after it."""
+    match = re.match(r"^v?(\d+)\.(\d+)(?:\.\d+)?$", k8s_version.strip())
+    if not match:
+        raise InputError(f"Kubernetes version {k8s_version!r} is not of the form 1.30")
+    wanted = (int(match[1]), int(match[2]))
+    shipped = sorted(_shipped())
+    if not shipped:
+        raise InputError("kubernetes-validate ships no strict schemas; reinstall it")
+    if wanted < shipped[0] or wanted > shipped[-1]:
+        raise InputError(
+            f"Kubernetes {wanted[0]}.{wanted[1]} is not supported; "
+            f"choose {supported_versions()[0]} to {supported_versions()[-1]}"
+        )
+    return max(v for v in shipped if v <= wanted)
+
+
+def _load_json(directory: str, filename: str) -> Any:
+    return json.loads((_schema_root() / directory / filename).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=16)
+def _definitions(directory: str) -> Any:
+    """The 1.5 MB shared definitions of one release, parsed once."""
+    from referencing import Resource
+
+    defs = _load_json(directory, "_definitions.json")
+    return Resource.from_contents(defs), defs.get("$id", "https://kubernetes.io/api/_definitions.json")
+
+
+@lru_cache(maxsize=256)
+def _validator(kind: str, api_version: str, version: tuple[int, int]) -> Any:
+    """A ready jsonschema validator for one kind/apiVersion/release, or None when none is shipped.
+
+    Building one costs milliseconds (schema parsing, registry); validating with
+    a built one costs well under one, hence the cache.
+    """
+    import jsonschema
+    from referencing import Registry, Resource
+
+    directory = _shipped()[version]
+    # The package's file naming: "apps/v1" -> "apps-v1", "rbac.authorization.k8s.io/v1" -> "rbac-v1".
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        schema = _load_json(directory, f"{kind.lower()}-{group_version}.json")
+    except FileNotFoundError:
+        return None
+    defs, defs_id = _definitions(directory)
+    resource = Resource.from_contents(schema)
+    registry: Any = Registry().with_resources([(defs_id, defs), (schema.get("$id", ""), resource)])
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, registry=registry)
+
+
+def _short(message: str, limit: int = 240) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
+
+def _schema_problems(obj: Obj, version: tuple[int, int]) -> Iterator[tuple[str, str]]:
+    """Layer 1: the strict schema of the object's kind, unknown fields included."""
+    kind, api_version = obj.get("kind"), obj.get("apiVersion")
+    if not isinstance(kind, str) or not kind:
+        yield "kind", "Required value"
+        return
+    if not isinstance(api_version, str) or not api_version:
+        yield "apiVersion", "Required value"
+        return
+    validator = _validator(kind, api_version, version)
+    if validator is None:
+        yield "apiVersion", f"{api_version} {kind} is not served by Kubernetes {version[0]}.{version[1]}"
+        return
+    errors = sorted(validator.iter_errors(obj), key=lambda e: [str(p) for p in e.absolute_path])
+    for error in errors:
+        path = _error_path(error)
+        if (
+            error.validator == "additionalProperties"
+            and error.validator_value is False
+            and isinstance(error.instance, dict)
+        ):
+            known = _d(error.schema).get("properties", {})
+            for key in error.instance:
+                if key not in known:
+                    yield _join(path, str(key)), f'unknown field "{key}"'
+            continue
+        yield path, _short(error.message)
+
+
+def _error_path(error: Any) -> str:
+    """The instance path of a schema error, with map keys (labels, limits) written `[key]` as Kubernetes does.
+
+    The schema path tells which steps were struct fields (`properties`) and
+    which were map keys (`additionalProperties`); `$ref` hops do not appear.
+    """
+    instance = list(error.absolute_path)
+    schema = list(error.absolute_schema_path)
+    path = ""
+    step = 0
+    for i, keyword in enumerate(schema):
+        if step >= len(instance):
+            break
+        key = instance[step]
+        if keyword == "properties" and i + 1 < len(schema) and schema[i + 1] == key:
+            path = f"{path}.{key}" if path else str(key)
+        elif keyword in ("additionalProperties", "patternProperties") or (
+            keyword == "items" and isinstance(key, int)
+        ):
+            path = f"{path}[{key}]"
+        else:
+            continue
+        step += 1
+    for key in instance[step:]:
+        path = _join(path, key)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Layer 2: rules per object. Each yields (field path, message).
+
+Finding = tuple[str, str]
+
+
+def rule_object_name(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """metadata.name is required; Services need a DNS-1035 label, Jobs a label value, the rest a subdomain."""
+    kind = obj.get("kind")
+    meta = _d(obj.get("metadata"))
+    name = meta.get("name")
+    if kind == "List":
+        return
+    if not isinstance(name, str) or not name:
+        if not meta.get("generateName"):
+            yield "metadata.name", "Required value: name or generateName is required"
+        return
+    if kind == "Service":
+        errs = dns1035_label(name)
+    else:
+        errs = dns1123_subdomain(name)
+        if kind == "Job" and not errs:
+            # the controller labels its pods with the job name
+            errs = label_value(name)
+    for msg in errs:
+        yield "metadata.name", f"Invalid value: {name!r}: {msg}"
+    namespace = meta.get("namespace")
+    if isinstance(namespace, str) and namespace:
+        for msg in dns1123_label(namespace):
+            yield "metadata.namespace", f"Invalid value: {namespace!r}: {msg}"
+
+
+def _label_map(labels: dict[str, Any], path: str) -> Iterator[Finding]:
+    for key, value in labels.items():
+        for msg in qualified_name(str(key)):
+            yield path, f"Invalid value: {key!r}: {msg}"
+        if isinstance(value, str):
+            for msg in label_value(value):
+                yield f"{path}[{key}]", f"Invalid value: {value!r}: {msg}"
+
+
+def rule_labels(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Label keys are qualified names and values 63-char label values: metadata, pod template, selectors."""
+    yield from _label_map(_d(_d(obj.get("metadata")).get("labels")), "metadata.labels")
+    tpl = _pod_template(obj)
+    if tpl is not None and tpl.labels_path != "metadata.labels":
+        yield from _label_map(tpl.labels, tpl.labels_path)
+    spec = _d(obj.get("spec"))
+    if obj.get("kind") == "Service":
+        yield from _label_map(_d(spec.get("selector")), "spec.selector")
+    else:
+        selector = _d(spec.get("selector"))
+        yield from _label_map(_d(selector.get("matchLabels")), "spec.selector.matchLabels")
+
+
+ANNOTATIONS_MAX_BYTES = 256 * 1024
+
+
+def rule_annotations(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Annotation keys are qualified names (checked lowercased) and all of them total at most 256 KiB."""
+    paths = [("metadata.annotations", _d(_d(obj.get("metadata")).get("annotations")))]
+    if obj.get("kind") in _TEMPLATE_KINDS:
+        template = _d(_d(obj.get("spec")).get("template"))
+        paths.append(
+            ("spec.template.metadata.annotations", _d(_d(template.get("metadata")).get("annotations")))
+        )
+    for path, notes in paths:
+        total = 0
+        for key, value in notes.items():
+            for msg in qualified_name(str(key).lower()):
+                yield path, f"Invalid value: {key!r}: {msg}"
+            total += len(str(key).encode()) + len(_str(value).encode())
+        if total > ANNOTATIONS_MAX_BYTES:
+            yield path, f"Too long: must have at most {ANNOTATIONS_MAX_BYTES} bytes (has {total})"
+
+
+def rule_container_names(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Container names are DNS-1123 labels, unique across init, regular and ephemeral containers."""
+    tpl = _pod_template(obj)
+    if tpl is None:
+        return
+    seen: set[str] = set()
+    for path, container in _containers(tpl):
+        name = container.get("name")
+        if not isinstance(name, str):
+            continue
+        for msg in dns1123_label(name):
+            yield f"{path}.name", f"Invalid value: {name!r}: {msg}"
+        if name in seen:
+            yield f"{path}.name", f"Duplicate value: {name!r}"
+        seen.add(name)
+
+
+_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+
+
+def rule_container_image(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Every container names an image, and imagePullPolicy is one of the three the kubelet knows."""
+    tpl = _pod_template(obj)
+    if tpl is None:
+        return
+    for path, container in _containers(tpl):
+        if not container.get("image"):
+            yield f"{path}.image", "Required value"
+        policy = container.get("imagePullPolicy")
+        if isinstance(policy, str) and policy not in _PULL_POLICIES:
+            shown = ", ".join(f'"{p}"' for p in _PULL_POLICIES)
+            yield f"{path}.imagePullPolicy", f"Unsupported value: {policy!r}: supported values: {shown}"
+
+
+_PROTOCOLS = ("TCP", "UDP", "SCTP")
+
+
+def rule_container_ports(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Container ports: 1-65535, IANA_SVC_NAME names unique per container, known protocol, no duplicate port."""
+    tpl = _pod_template(obj)
+    if tpl is None:
+        return
+    for cpath, container in _containers(tpl):
+        names: set[str] = set()
+        pairs: set[tuple[int, str]] = set()
+        for i, port in enumerate(_l(container.get("ports"))):
+            port = _d(port)
+            path = f"{cpath}.ports[{i}]"
+            name = port.get("name")
+            if isinstance(name, str) and name:
+                errs = port_name(name)
+                for msg in errs:
+                    yield f"{path}.name", f"Invalid value: {name!r}: {msg}"
+                if not errs and name in names:
+                    yield f"{path}.name", f"Duplicate value: {name!r}"
+                names.add(name)
+            protocol = port.get("protocol") or "TCP"
+            if protocol not in _PROTOCOLS:
+                yield (
+                    f"{path}.protocol",
+                    f'Unsupported value: {protocol!r}: supported values: "SCTP", "TCP", "UDP"',
+                )
+            number = _int(port.get("containerPort"))
+            if number is not None:
+                for msg in port_number(number):
+                    yield f"{path}.containerPort", f"Invalid value: {number}: {msg}"
+                if (number, protocol) in pairs:
+                    yield path, f"Duplicate value: containerPort {number}/{protocol} is listed twice"
+                pairs.add((number, protocol))
+            host = _int(port.get("hostPort"))
+            if host is not None and host != 0:
+                for msg in port_number(host):
+                    yield f"{path}.hostPort", f"Invalid value: {host}: {msg}"
+
+
+_SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
+
+
+def rule_service_ports(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Service ports: DNS-label names, required and unique when several; valid port/targetPort; unique port+protocol."""
+    if obj.get("kind") != "Service":
+        return
+    spec = _d(obj.get("spec"))
+    stype = spec.get("type") or "ClusterIP"
+    if stype not in _SERVICE_TYPES:
+        yield "spec.type", f"Unsupported value: {stype!r}: supported values: {', '.join(_SERVICE_TYPES)}"
+    ports = _l(spec.get("ports"))
+    if not ports and stype != "ExternalName" and spec.get("clusterIP") != "None":
+        yield "spec.ports", "Required value"
+    names: set[str] = set()
+    pairs: set[tuple[int, str]] = set()
+    for i, port in enumerate(ports):
+        port = _d(port)
+        path = f"spec.ports[{i}]"
+        name = port.get("name")
+        if isinstance(name, str) and name:
+            for msg in dns1123_label(name):
+                yield f"{path}.name", f"Invalid value: {name!r}: {msg}"
+            if name in names:
+                yield f"{path}.name", f"Duplicate value: {name!r}"
+            names.add(name)
+        elif len(ports) > 1:
+            yield f"{path}.name", "Required value: a name is required when a Service has several ports"
+        protocol = port.get("protocol") or "TCP"
+        if protocol not in _PROTOCOLS:
+            yield (
+                f"{path}.protocol",
+                f'Unsupported value: {protocol!r}: supported values: "SCTP", "TCP", "UDP"',
+            )
+        number = _int(port.get("port"))
+        if number is not None:
+            for msg in port_number(number):
+                yield f"{path}.port", f"Invalid value: {number}: {msg}"
+            if (number, protocol) in pairs:
+                yield path, f"Duplicate value: port {number}/{protocol} is listed twice"
+            pairs.add((number, protocol))
+        target = port.get("targetPort")
+        if target is not None and target != 0:
+            for msg in _int_or_port_name(target):
+                yield f"{path}.targetPort", f"Invalid value: {target!r}: {msg}"
+
+
+NODE_PORT_RANGE = (30000, 32767)
+
+
+def rule_node_ports(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """nodePort only on NodePort/LoadBalancer Services, inside the default 30000-32767 range."""
+    if obj.get("kind") != "Service":
+        return
+    spec = _d(obj.get("spec"))
+    stype = spec.get("type") or "ClusterIP"
+    low, high = NODE_PORT_RANGE
+    for i, port in enumerate(_l(spec.get("ports"))):
+        node_port = _int(_d(port).get("nodePort"))
+        if node_port is None or node_port == 0:
+            continue
+        path = f"spec.ports[{i}].nodePort"
+        if stype not in ("NodePort", "LoadBalancer"):
+            yield path, f"Forbidden: may not be used when `type` is {stype!r}"
+        elif not low <= node_port <= high:
+            yield (
+                path,
+                f"Invalid value: {node_port}: provided port is not in the valid range. The range of valid ports is {low}-{high}",
+            )
+
+
+def _selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
+    """A metav1.LabelSelector (matchLabels and matchExpressions) against a label set."""
+    for key, value in _d(selector.get("matchLabels")).items():
+        if labels.get(key) != value:
+            return False
+    for expr in _l(selector.get("matchExpressions")):
+        expr = _d(expr)
+        name, op, values = _str(expr.get("key")), expr.get("operator"), _l(expr.get("values"))
+        present = name in labels
+        if op == "In" and not (present and labels[name] in values):
+            return False
+        if op == "NotIn" and present and labels[name] in values:
+            return False
+        if op == "Exists" and not present:
+            return False
+        if op == "DoesNotExist" and present:
+            return False
+    return True
+
+
+def rule_workload_selector(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Deployments (and other controllers) need a non-empty selector that matches their own template labels."""
+    kind = obj.get("kind")
+    if kind not in _TEMPLATE_KINDS or kind in ("Job", "ReplicationController"):
+        return  # Job selectors are generated; RC selectors are plain maps
+    spec = _d(obj.get("spec"))
+    selector = _d(spec.get("selector"))
+    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        yield "spec.selector", "Invalid value: empty selector is invalid for a " + str(kind)
+        return
+    for i, expr in enumerate(_l(selector.get("matchExpressions"))):
+        expr = _d(expr)
+        op, values = expr.get("operator"), _l(expr.get("values"))
+        path = f"spec.selector.matchExpressions[{i}]"
+        if op in ("In", "NotIn") and not values:
+            yield f"{path}.values", "Required value: must be specified when `operator` is 'In' or 'NotIn'"
+        elif op in ("Exists", "DoesNotExist") and values:
+            yield (
+                f"{path}.values",
+                "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            )
+        elif op not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            yield f"{path}.operator", f"Unsupported value: {op!r}"
+    tpl = _pod_template(obj)
+    if tpl is not None and not _selector_matches(selector, tpl.labels):
+        yield "spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`"
+    replicas = _int(spec.get("replicas"))
+    if replicas is not None and replicas < 0:
+        yield "spec.replicas", f"Invalid value: {replicas}: must be greater than or equal to 0"
+
+
+_RESTART_POLICIES = {
+    "Deployment": ("Always",),
+    "ReplicaSet": ("Always",),
+    "StatefulSet": ("Always",),
+    "DaemonSet": ("Always",),
+    "ReplicationController": ("Always",),
+    "Pod": ("Always", "OnFailure", "Never"),
+    "Job": ("OnFailure", "Never"),
+    "CronJob": ("OnFailure", "Never"),
+}
+
+
+def rule_restart_policy(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Controllers keep pods running (Always only); Pods take Always|OnFailure|Never; Jobs must finish."""
+    tpl = _pod_template(obj)
+    allowed = _RESTART_POLICIES.get(str(obj.get("kind")))
+    if tpl is None or allowed is None:
+        return
+    policy = tpl.spec.get("restartPolicy") or "Always"  # the API server's default
+    if policy not in allowed:
+        shown = ", ".join(f'"{p}"' for p in allowed)
+        if "restartPolicy" not in tpl.spec:
+            yield f"{tpl.path}.restartPolicy", f"Required value: valid values: {shown}"
+        else:
+            yield f"{tpl.path}.restartPolicy", f"Unsupported value: {policy!r}: supported values: {shown}"
+
+
+_ENV_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef")
+
+
+def rule_env(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Env names (strict C-like before 1.32, printable ASCII but '=' after), one value source, valid keys."""
+    tpl = _pod_template(obj)
+    if tpl is None:
+        return
+    for cpath, container in _containers(tpl):
+        for i, env in enumerate(_l(container.get("env"))):
+            env = _d(env)
+            path = f"{cpath}.env[{i}]"
+            name = env.get("name")
+            if isinstance(name, str):
+                for msg in env_var_name(name, version):
+                    yield f"{path}.name", f"Invalid value: {name!r}: {msg}"
+            source = env.get("valueFrom")
+            if source is None:
+                continue
+            source = _d(source)
+            if env.get("value"):
+                yield f"{path}.valueFrom", "Invalid value: may not be specified when `value` is not empty"
+            kinds = [k for k in _ENV_SOURCES if source.get(k) is not None]
+            if len(kinds) != 1:
+                yield (
+                    f"{path}.valueFrom",
+                    (
+                        "Invalid value: may not have more than one field specified at a time"
+                        if kinds
+                        else "Required value: must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"
+                    ),
+                )
+            for ref in ("configMapKeyRef", "secretKeyRef"):
+                selector = source.get(ref)
+                if selector is None:
+                    continue
+                selector = _d(selector)
+                key = selector.get("key")
+                if not isinstance(key, str) or not key:
+                    yield f"{path}.valueFrom.{ref}.key", "Required value"
+                else:
+                    for msg in config_key(key):
+                        yield f"{path}.valueFrom.{ref}.key", f"Invalid value: {key!r}: {msg}"
+                if not selector.get("name"):
+                    yield f"{path}.valueFrom.{ref}.name", "Required value"
+        for i, env_from in enumerate(_l(container.get("envFrom"))):
+            env_from = _d(env_from)
+            path = f"{cpath}.envFrom[{i}]"
+            refs = [k for k in ("configMapRef", "secretRef") if env_from.get(k) is not None]
+            if len(refs) != 1:
+                yield (
+                    path,
+                    (
+                        "Invalid value: may not have more than one field specified at a time"
+                        if refs
+                        else "Required value: must specify one of: `configMapRef` or `secretRef`"
+                    ),
+                )
+            prefix = env_from.get("prefix")
+            if isinstance(prefix, str) and prefix:
+                for msg in env_var_name(prefix, version):
+                    yield f"{path}.prefix", f"Invalid value: {prefix!r}: {msg}"
+
+
+def _data_maps(obj: Obj) -> list[tuple[str, dict[str, Any]]]:
+    kind = obj.get("kind")
+    if kind == "ConfigMap":
+        return [("data", _d(obj.get("data"))), ("binaryData", _d(obj.get("binaryData")))]
+    if kind == "Secret":
+        return [("data", _d(obj.get("data"))), ("stringData", _d(obj.get("stringData")))]
+    return []
+
+
+def rule_data_keys(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """ConfigMap/Secret keys become file names: [-._a-zA-Z0-9]+, at most 253, not '.' or '..'."""
+    maps = _data_maps(obj)
+    for field, data in maps:
+        for key in data:
+            for msg in config_key(str(key)):
+                yield f"{field}[{key}]", f"Invalid value: {key!r}: {msg}"
+    if obj.get("kind") == "ConfigMap":
+        data, binary = maps[0][1], maps[1][1]
+        for key in binary:
+            if key in data:
+                yield f"binaryData[{key}]", f"Invalid value: {key!r}: duplicate of key present in data"
+
+
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def rule_data_size(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """A ConfigMap or Secret holds at most 1 MiB of values (etcd's object limit, enforced by validation)."""
+    kind = obj.get("kind")
+    total = 0
+    for field, data in _data_maps(obj):
+        for value in data.values():
+            text = _str(value)
+            if (kind == "Secret" and field == "data") or field == "binaryData":
+                total += len(text) * 3 // 4  # base64: the decoded bytes are what counts
+            else:
+                total += len(text.encode())
+    if total > MAX_CONFIG_BYTES:
+        yield "data", f"Too long: must have at most {MAX_CONFIG_BYTES} bytes (has about {total})"
+
+
+def rule_base64_data(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Secret.data and ConfigMap.binaryData values are base64; anything else fails to decode server-side."""
+    for field, data in _data_maps(obj):
+        if not (field == "binaryData" or (obj.get("kind") == "Secret" and field == "data")):
+            continue
+        for key, value in data.items():
+            if not isinstance(value, str):
+                continue
+            try:
+                base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                yield f"{field}[{key}]", "Invalid value: illegal base64 data"
+
+
+_STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage", "storage")
+
+
+def _resource_name(name: str) -> list[str]:
+    """Compute resources: cpu, memory, ephemeral-storage, hugepages-<size>, or a domain-prefixed extended one."""
+    if name in _STANDARD_RESOURCES:
+        return []
+    if name.startswith("hugepages-"):
+        return [] if parse_quantity(name[len("hugepages-") :]) is not None else ["invalid hugepages size"]
+    errs = qualified_name(name)
+    if not errs and "/" not in name:
+        errs = ["must be a standard resource type or fully qualified"]
+    return errs
+
+
+def _quantity_problems(value: Any, path: str) -> Iterator[Finding]:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return  # wrong type: the schema layer reports it
+    quantity = parse_quantity(value)
+    if quantity is None:
+        yield (
+            path,
+            (
+                f"Invalid value: {value!r}: quantities must match the regular expression "
+                "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (e.g. 500m, 1.5, 512Mi, 1e3, 1G)"
+            ),
+        )
+    elif quantity < 0:
+        yield path, f"Invalid value: {value!r}: must be greater than or equal to 0"
+
+
+def _resources(tpl: _PodTemplate) -> Iterator[tuple[str, dict[str, Any]]]:
+    for cpath, container in _containers(tpl):
+        yield f"{cpath}.resources", _d(container.get("resources"))
+    if "resources" in tpl.spec:
+        yield f"{tpl.path}.resources", _d(tpl.spec.get("resources"))
+
+
+def rule_quantities(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Requests, limits, emptyDir sizeLimit and PVC storage use the quantity grammar and are not negative."""
+    tpl = _pod_template(obj)
+    if tpl is not None:
+        for rpath, resources in _resources(tpl):
+            for field in ("requests", "limits"):
+                for name, value in _d(resources.get(field)).items():
+                    path = f"{rpath}.{field}[{name}]"
+                    for msg in _resource_name(str(name)):
+                        yield path, f"Invalid value: {name!r}: {msg}"
+                    yield from _quantity_problems(value, path)
+        for vpath, volume in _volumes(tpl):
+            empty_dir = _d(volume.get("emptyDir"))
+            if empty_dir.get("sizeLimit") is not None:
+                yield from _quantity_problems(empty_dir["sizeLimit"], f"{vpath}.emptyDir.sizeLimit")
+    if obj.get("kind") == "PersistentVolumeClaim":
+        resources = _d(_d(obj.get("spec")).get("resources"))
+        for field in ("requests", "limits"):
+            for name, value in _d(resources.get(field)).items():
+                yield from _quantity_problems(value, f"spec.resources.{field}[{name}]")
+
+
+def rule_requests_within_limits(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """A request above its limit can never be scheduled as asked."""
+    tpl = _pod_template(obj)
+    if tpl is None:
+        return
+    for rpath, resources in _resources(tpl):
+        limits = _d(resources.get("limits"))
+        for name, value in _d(resources.get("requests")).items():
+            if name not in limits:
+                continue
+            request, limit = parse_quantity(value), parse_quantity(limits[name])
+            if request is not None and limit is not None and request > limit:
+                yield (
+                    f"{rpath}.requests[{name}]",
+                    (
+                        f"Invalid value: {value!r}: must be less than or equal to {name} limit of {limits[name]}"
+                    ),
+                )
+
+
+_VOLUME_SOURCES = (
+    "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
+    "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI",
+    "fc", "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk",
+    "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
+)  # fmt: skip
+
+
+def rule_volumes(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Volume names are DNS labels, unique in the pod, with at most one source each."""
+    tpl = _pod_template(obj)
+    if tpl is None:
+        return
+    seen: set[str] = set()
+    for vpath, volume in _volumes(tpl):
+        name = volume.get("name")
+        if isinstance(name, str):
+            for msg in dns1123_label(name):
+                yield f"{vpath}.name", f"Invalid value: {name!r}: {msg}"
+            if name in seen:
+                yield f"{vpath}.name", f"Duplicate value: {name!r}"
+            seen.add(name)
+        sources = [s for s in _VOLUME_SOURCES if volume.get(s) is not None]
+        if len(sources) > 1:
+            yield vpath, f"Forbidden: may not specify more than 1 volume type (has {', '.join(sources)})"
+
+
+def rule_volume_mounts(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Every volumeMount names a volume of the pod, and no container mounts two things at one path."""
+    tpl = _pod_template(obj)
+    if tpl is None:
+        return
+    volumes = {v.get("name") for _, v in _volumes(tpl)}
+    for cpath, container in _containers(tpl):
+        paths: set[str] = set()
+        for i, mount in enumerate(_l(container.get("volumeMounts"))):
+            mount = _d(mount)
+            path = f"{cpath}.volumeMounts[{i}]"
+            name = mount.get("name")
+            if isinstance(name, str) and name not in volumes:
+                yield f"{path}.name", f"Not found: {name!r}"
+            mount_path = mount.get("mountPath")
+            if isinstance(mount_path, str):
+                if not mount_path:
+                    yield f"{path}.mountPath", "Required value"
+                elif mount_path in paths:
+                    yield f"{path}.mountPath", f"Invalid value: {mount_path!r}: must be unique"
+                paths.add(mount_path)
+
+
+def rule_host_aliases(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """hostAliases carry a valid IP address and DNS-subdomain host names (they land in /etc/hosts)."""
+    tpl = _pod_template(obj)
+    if tpl is None:
+        return
+    for i, alias in enumerate(_l(tpl.spec.get("hostAliases"))):
+        alias = _d(alias)
+        path = f"{tpl.path}.hostAliases[{i}]"
+        ip = alias.get("ip")
+        if not isinstance(ip, str) or not ip:
+            yield f"{path}.ip", "Required value"
+        else:
+            try:
+                ipaddress.ip_address(ip)
+            except ValueError:
+                yield f"{path}.ip", f"Invalid value: {ip!r}: must be a valid IP address"
+        for j, host in enumerate(_l(alias.get("hostnames"))):
+            if isinstance(host, str):
+                for msg in dns1123_subdomain(host):
+                    yield f"{path}.hostnames[{j}]", f"Invalid value: {host!r}: {msg}"
+
+
+_PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
+_LIFECYCLE_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
+
+
+def _handler(handler: dict[str, Any], path: str, kinds: tuple[str, ...]) -> Iterator[Finding]:
+    present = [k for k in kinds if handler.get(k) is not None]
+    if not present:
+        yield path, "Required value: must specify a handler type"
+    elif len(present) > 1:
+        yield path, f"Forbidden: may not specify more than 1 handler type (has {', '.join(present)})"
+    for kind in ("httpGet", "tcpSocket"):
+        if kind in present:
+            port = _d(handler.get(kind)).get("port")
+            for msg in _int_or_port_name(port):
+                yield f"{path}.{kind}.port", f"Invalid value: {port!r}: {msg}"
+    if "grpc" in present:
+        port = _int(_d(handler.get("grpc")).get("port"))
+        if port is not None:
+            for msg in port_number(port):
+                yield f"{path}.grpc.port", f"Invalid value: {port}: {msg}"
+
+
+def rule_probe_handlers(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Probes take exactly one of exec/httpGet/tcpSocket/grpc; lifecycle hooks one of exec/httpGet/tcpSocket/sleep."""
+    tpl = _pod_template(obj)
+    if tpl is None:
+        return
+    for cpath, container in _containers(tpl):
+        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+            if container.get(probe) is not None:
+                yield from _handler(_d(container.get(probe)), f"{cpath}.{probe}", _PROBE_HANDLERS)
+        lifecycle = _d(container.get("lifecycle"))
+        for hook in ("postStart", "preStop"):
+            if lifecycle.get(hook) is not None:
+                yield from _handler(_d(lifecycle.get(hook)), f"{cpath}.lifecycle.{hook}", _LIFECYCLE_HANDLERS)
+
+
+LINUX_CAPABILITIES = frozenset(
+    """CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE
+    NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT
+    SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE
+    AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ
+    PERFMON BPF CHECKPOINT_RESTORE""".split()
+)
+
+
+def rule_capabilities(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Capabilities are Linux names ("NET_ADMIN", a CAP_ prefix tolerated) or ALL; the runtime rejects others."""
+    tpl = _pod_template(obj)
+    if tpl is None:
+        return
+    for cpath, container in _containers(tpl):
+        caps = _d(_d(container.get("securityContext")).get("capabilities"))
+        for field in ("add", "drop"):
+            for i, cap in enumerate(_l(caps.get(field))):
+                if not isinstance(cap, str):
+                    continue
+                bare = cap.upper().removeprefix("CAP_")
+                if bare != "ALL" and bare not in LINUX_CAPABILITIES:
+                    yield (
+                        f"{cpath}.securityContext.capabilities.{field}[{i}]",
+                        f"Invalid value: {cap!r}: unknown capability",
+                    )
+
+
+def rule_pvc_spec(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """A claim needs at least one access mode and a storage request, else the API server refuses it."""
+    if obj.get("kind") != "PersistentVolumeClaim":
+        return
+    spec = _d(obj.get("spec"))
+    if not _l(spec.get("accessModes")):
+        yield "spec.accessModes", "Required value: at least 1 access mode is required"
+    if "storage" not in _d(_d(spec.get("resources")).get("requests")):
+        yield "spec.resources[storage]", "Required value"
+
+
+ObjectRule = Callable[[Obj, tuple[int, int]], Iterable[Finding]]
+
+OBJECT_RULES: tuple[ObjectRule, ...] = (
+    rule_object_name,
+    rule_labels,
+    rule_annotations,
+    rule_container_names,
+    rule_container_image,
+    rule_container_ports,
+    rule_service_ports,
+    rule_node_ports,
+    rule_workload_selector,
+    rule_restart_policy,
+    rule_env,
+    rule_data_keys,
+    rule_data_size,
+    rule_base64_data,
+    rule_quantities,
+    rule_requests_within_limits,
+    rule_volumes,
+    rule_volume_mounts,
+    rule_host_aliases,
+    rule_probe_handlers,
+    rule_capabilities,
+    rule_pvc_spec,
+)
+
+
+# ---------------------------------------------------------------------------
+# Layer 3: rules across the set. Each yields (object, field path, message).
+
+SetFinding = tuple[Obj, str, str]
+
+
+@dataclass
+class _Set:
+    """The objects under validation, with pod templates indexed by label once, not per Service."""
+
+    objects: list[Obj]
+    templates: list[tuple[Obj, _PodTemplate]] = dc_field(default_factory=list)
+    by_label: dict[tuple[str, str, Any], set[int]] = dc_field(default_factory=dict)
+    ports: list[set[tuple[str, Any, str]]] = dc_field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for obj in self.objects:
+            tpl = _pod_template(obj)
+            if tpl is None:
+                continue
+            index = len(self.templates)
+            self.templates.append((obj, tpl))
+            for key, value in tpl.labels.items():
+                if isinstance(value, Hashable):
+                    self.by_label.setdefault((_ns(obj), str(key), value), set()).add(index)
+            exposed: set[tuple[str, Any, str]] = set()
+            for path, container in _containers(tpl):
+                if ".ephemeralContainers[" in path:
+                    continue
+                for port in _l(container.get("ports")):
+                    port = _d(port)
+                    protocol = _str(port.get("protocol")) or "TCP"
+                    for key in ("name", "containerPort"):
+                        if isinstance(port.get(key), Hashable):
+                            exposed.add((key, port.get(key), protocol))
+            self.ports.append(exposed)
+
+    def selected(self, service: Obj) -> list[int]:
+        """Indexes of the pod templates a Service's selector picks, in its namespace."""
+        selector = _d(_d(service.get("spec")).get("selector"))
+        chosen: set[int] | None = None
+        for key, value in selector.items():
+            if not isinstance(value, Hashable):
+                return []
+            hits = self.by_label.get((_ns(service), str(key), value), set())
+            chosen = hits if chosen is None else chosen & hits
+            if not chosen:
+                return []
+        return sorted(chosen or ())
+
+
+def rule_unique_objects(view: _Set) -> Iterator[SetFinding]:
+    """Two objects of one kind, namespace and name: the second would overwrite the first."""
+    seen: set[tuple[str, str, str]] = set()
+    for obj in view.objects:
+        key = (str(obj.get("kind")), _ns(obj), _name(obj))
+        if not key[2]:
+            continue
+        if key in seen:
+            yield obj, "metadata.name", f"Duplicate value: another {key[0]} is named {key[2]!r}"
+        seen.add(key)
+
+
+def rule_service_selects_pods(view: _Set) -> Iterator[SetFinding]:
+    """A Service's selector must select some pod template in the set, or it has no endpoints."""
+    for obj in view.objects:
+        if obj.get("kind") != "Service":
+            continue
+        selector = _d(_d(obj.get("spec")).get("selector"))
+        if selector and not view.selected(obj):
+            shown = ",".join(f"{k}={v}" for k, v in selector.items())
+            yield obj, "spec.selector", f"Not found: no Deployment, Pod or Job in the set has labels {shown}"
+
+
+def rule_service_target_ports(view: _Set) -> Iterator[SetFinding]:
+    """Every targetPort (number or name, with protocol) is a containerPort of each pod template selected."""
+    for obj in view.objects:
+        if obj.get("kind") != "Service" or not _d(_d(obj.get("spec")).get("selector")):
+            continue
+        selected = view.selected(obj)
+        for i, port in enumerate(_l(_d(obj.get("spec")).get("ports"))):
+            port = _d(port)
+            target = port.get("targetPort") or port.get("port")
+            protocol = _str(port.get("protocol")) or "TCP"
+            if not isinstance(target, Hashable) or target is None:
+                continue
+            key = "name" if isinstance(target, str) else "containerPort"
+            for index in selected:
+                if (key, target, protocol) not in view.ports[index]:
+                    pod_obj = view.templates[index][0]
+                    yield (
+                        obj,
+                        f"spec.ports[{i}].targetPort",
+                        (
+                            f"Not found: {target!r}/{protocol} is not a containerPort of "
+                            f"{pod_obj.get('kind')}/{_name(pod_obj)}"
+                        ),
+                    )
+
+
+def rule_unique_node_ports(view: _Set) -> Iterator[SetFinding]:
+    """A nodePort is opened on every node, so two Services cannot both claim it."""
+    owner: dict[int, Obj] = {}
+    for obj in view.objects:
+        if obj.get("kind") != "Service":
+            continue
+        for i, port in enumerate(_l(_d(obj.get("spec")).get("ports"))):
+            node_port = _int(_d(port).get("nodePort"))
+            if not node_port:
+                continue
+            first = owner.setdefault(node_port, obj)
+            if first is not obj:
+                yield (
+                    obj,
+                    f"spec.ports[{i}].nodePort",
+                    (
+                        f"Invalid value: {node_port}: provided port is already allocated to Service/{_name(first)}"
+                    ),
+                )
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """A reference from a pod spec to a ConfigMap, Secret or PVC and the keys it needs from it."""
+
+    kind: str
+    name: str
+    path: str  # where the object is named
+    keys: tuple[tuple[str, str], ...] = ()  # (key, where it is named)
+
+
+def _key_items(source: dict[str, Any], kind: str, name_field: str, path: str) -> _Ref:
+    """A configMap/secret volume or projection: the object, and each `items[].key` it picks."""
+    keys = tuple(
+        (_str(_d(item).get("key")), f"{path}.items[{j}].key")
+        for j, item in enumerate(_l(source.get("items")))
+    )
+    return _Ref(kind, _str(source.get(name_field)), f"{path}.{name_field}", keys)
+
+
+def _references(tpl: _PodTemplate) -> Iterator[_Ref]:
+    """Non-optional references of one pod spec (optional ones may legitimately be absent)."""
+    for cpath, container in _containers(tpl):
+        for i, env in enumerate(_l(container.get("env"))):
+            source = _d(_d(env).get("valueFrom"))
+            for field, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = _d(source.get(field))
+                if ref and not ref.get("optional"):
+                    path = f"{cpath}.env[{i}].valueFrom.{field}"
+                    yield _Ref(kind, _str(ref.get("name")), path, ((_str(ref.get("key")), path),))
+        for i, env_from in enumerate(_l(container.get("envFrom"))):
+            for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                ref = _d(_d(env_from).get(field))
+                if ref and not ref.get("optional"):
+                    yield _Ref(kind, _str(ref.get("name")), f"{cpath}.envFrom[{i}].{field}.name")
+    for vpath, volume in _volumes(tpl):
+        config_map = _d(volume.get("configMap"))
+        if config_map and not config_map.get("optional"):
+            yield _key_items(config_map, "ConfigMap", "name", f"{vpath}.configMap")
+        secret = _d(volume.get("secret"))
+        if secret and not secret.get("optional"):
+            yield _key_items(secret, "Secret", "secretName", f"{vpath}.secret")
+        claim = _d(volume.get("persistentVolumeClaim"))
+        if claim:
+            path = f"{vpath}.persistentVolumeClaim.claimName"
+            yield _Ref("PersistentVolumeClaim", _str(claim.get("claimName")), path)
+        for j, source in enumerate(_l(_d(volume.get("projected")).get("sources"))):
+            for field, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+                ref = _d(_d(source).get(field))
+                if ref and not ref.get("optional"):
+                    yield _key_items(ref, kind, "name", f"{vpath}.projected.sources[{j}].{field}")
+
+
+def _keys(obj: Obj) -> set[str]:
+    keys: set[str] = set()
+    for _, data in _data_maps(obj):
+        keys.update(str(k) for k in data)
+    return keys
+
+
+def rule_references(view: _Set) -> Iterator[SetFinding]:
+    """Every ConfigMap, Secret (and key) and PVC a pod spec needs is in the set, else the pod never starts."""
+    targets = {
+        (str(o.get("kind")), _ns(o), _name(o)): o
+        for o in view.objects
+        if o.get("kind") in ("ConfigMap", "Secret", "PersistentVolumeClaim")
+    }
+    for obj, tpl in view.templates:
+        for ref in _references(tpl):
+            if not ref.name:
+                continue  # reported by the schema or rule_env
+            target = targets.get((ref.kind, _ns(obj), ref.name))
+            if target is None:
+                yield obj, ref.path, f"Not found: {ref.kind}/{ref.name} is not in the set"
+                continue
+            present = _keys(target)
+            for key, path in ref.keys:
+                if key and key not in present:
+                    yield obj, path, f"Not found: {ref.kind}/{ref.name} has no key {key!r}"
+
+
+SetRule = Callable[[_Set], Iterable[SetFinding]]
+
+SET_RULES: tuple[SetRule, ...] = (
+    rule_unique_objects,
+    rule_service_selects_pods,
+    rule_service_target_ports,
+    rule_unique_node_ports,
+    rule_references,
+)
+
+
+# ---------------------------------------------------------------------------
+# Entry points.
+
+
+def _flatten(objects: list[Obj]) -> tuple[list[Obj], list[Problem]]:
+    """`kind: List` objects contribute their items; a malformed List is a problem of its own."""
+    flat: list[Obj] = []
+    problems: list[Problem] = []
+    for obj in objects:
+        if obj.get("kind") != "List":
+            flat.append(obj)
+            continue
+        if obj.get("apiVersion") != "v1":
+            problems.append(
+                Problem(
+                    "List", "", "apiVersion", f"Unsupported value: {obj.get('apiVersion')!r}: must be 'v1'"
+                )
+            )
+        items = obj.get("items")
+        if not isinstance(items, list):
+            problems.append(Problem("List", "", "items", "Required value: a list of objects"))
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                nested, nested_problems = _flatten([item])
+                flat.extend(nested)
+                problems.extend(nested_problems)
+            else:
+                problems.append(Problem("List", "", f"items[{i}]", "Invalid value: not an object"))
+    return flat, problems
+
+
+def _problem(obj: Obj, path: str, message: str) -> Problem:
+    return Problem(str(obj.get("kind") or "?"), _name(obj) or "?", path, message)
+
+
+def validate_objects(objects: list[dict[str, Any]], k8s_version: str = DEFAULT_K8S_VERSION) -> list[Problem]:
+    """Every problem the API server (and the kubelet, for references) would raise for this set of objects.
+
+    `k8s_version` ("1.30", "v1.30.2") picks the newest shipped schema release not
+    after it; versions outside `supported_versions()` raise InputError. An empty
+    list means the set can be applied as is.
+    """
+    version = _parse_version(k8s_version)
+    flat, problems = _flatten(objects)
+    for obj in flat:
+        for path, message in _schema_problems(obj, version):
+            problems.append(_problem(obj, path, message))
+        for rule in OBJECT_RULES:
+            for path, message in rule(obj, version):
+                problems.append(_problem(obj, path, message))
+    view = _Set(flat)
+    for set_rule in SET_RULES:
+        for obj, path, message in set_rule(view):
+            problems.append(_problem(obj, path, message))
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# Reading manifests for `d2k validate FILE`.
+
+
+@lru_cache(maxsize=1)
+def _yaml_loader() -> Any:
+    """PyYAML's safe loader, adjusted to read manifests the way kubectl does.
+
+    PyYAML rather than ruamel.yaml: kubectl decodes with sigs.k8s.io/yaml on top
+    of go-yaml, which resolves scalars by YAML 1.1 rules (`yes`, `on`, `off` are
+    booleans, `0755` is octal). Reading the same way lets validation report what
+    the API server will actually receive (an env `value: yes` is a boolean and is
+    rejected); a YAML 1.2 reader would wave it through. Three adjustments match
+    go-yaml further: timestamps stay strings, `=` is a plain string, and a key
+    written twice in one mapping is an error instead of silently last-wins;
+    non-string keys become strings as they do on the way to JSON. The libyaml
+    parser is used when present for speed.
+    """
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class ManifestLoader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    ManifestLoader.yaml_implicit_resolvers = {
+        first: [
+            (tag, rx)
+            for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(loader: Any, node: Any) -> dict[str, Any]:
+        loader.flatten_mapping(node)
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, bool):
+                key = "true" if key else "false"
+            elif isinstance(key, int | float):
+                key = str(key)
+            elif key is None:
+                key = "null"
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "found an unhashable key",
+                    key_node.start_mark,
+                )
+            if key in mapping:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"mapping key {key!r} is already set in this mapping", key_node.start_mark
+                )
+            mapping[key] = loader.construct_object(value_node, deep=True)
+        return mapping
+
+    ManifestLoader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
+    return ManifestLoader
+
+
+def _documents_yaml(text: str, file: str) -> Iterator[tuple[Any, int]]:
+    import yaml
+
+    loader = _yaml_loader()(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            line = node.start_mark.line + 1 if node is not None else 0
+            yield loader.construct_document(node), line
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise InputError(f"not valid YAML: {what}", file, mark.line + 1 if mark else 0) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}", file) from None
+    finally:
+        loader.dispose()
+
+
+def _documents_json(text: str, file: str) -> Iterator[tuple[Any, int]]:
+    """One or more concatenated JSON values, as `kubectl apply -f` accepts."""
+    decoder = json.JSONDecoder()
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON: {exc.msg}", file, exc.lineno) from None
+        yield value, text.count("\n", 0, pos) + 1
+        pos = end
+
+
+def load_manifests(text: str, file: str) -> list[dict[str, Any]]:
+    """The objects of a YAML (multi-document) or JSON manifest, `kind: List` flattened, empty documents skipped.
+
+    Malformed input raises InputError(message, file, line).
+    """
+    stripped = text.lstrip()
+    is_json = stripped.startswith("{") or stripped.startswith("[")
+    documents = _documents_json(text, file) if is_json else _documents_yaml(text, file)
+    objects: list[dict[str, Any]] = []
+    for number, (document, line) in enumerate(documents, start=1):
+        if document is None:
+            continue
+        if not isinstance(document, dict):
+            raise InputError(
+                f"document {number} is a {type(document).__name__}, not a Kubernetes object "
+                "(a mapping with apiVersion and kind)",
+                file,
+                line,
+            )
+        if document.get("kind") == "List":
+            items = document.get("items")
+            if items is None:
+                continue
+            if not isinstance(items, list):
+                raise InputError(f"document {number}: List.items must be a list of objects", file, line)
+            for i, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise InputError(f"document {number}: List.items[{i}] is not an object", file, line)
+                objects.append(item)
+        else:
+            objects.append(document)
+    return objects
