@@ -22,7 +22,8 @@ class Origin:
     text: str = ""
 
     def where(self) -> str:
-        return f"{self.file}:{self.line}"
+        """`file:line`, or just the file (`container db`) for facts read from an engine."""
+        return f"{self.file}:{self.line}" if self.line else self.file
 
 
 class Fate(StrEnum):
