@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from d2k import catalog
 from d2k.errors import InputError
-from d2k.model import Container, Edge, Graph, Origin, Port, ServicePlan, ServicePort
+from d2k.model import Container, Edge, Graph, Mount, Origin, Port, ServicePlan, ServicePort
 from d2k.names import dns1035_label, dns1123_label, port_name, unique
 from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential
@@ -193,6 +193,23 @@ def _unique_ports(ports: list[Port]) -> list[Port]:
     return list(seen.values())
 
 
+def image_volumes(graph: Graph, inf: Inference) -> None:
+    """The image's VOLUME paths get an emptyDir, as Docker gives them an anonymous volume (catalog images)."""
+    for c in graph.containers.values():
+        if c.image_inspected:
+            continue  # the engine reader already turned the image's VOLUMEs into mounts
+        paths = catalog.image_volumes(c.image) or []
+        mounted = {m.target.rstrip("/") for m in c.mounts}
+        added = [p for p in paths if p.rstrip("/") not in mounted]
+        if not added:
+            continue
+        c.mounts.extend(Mount("volume", p) for p in added)
+        inf.report.add("image-volume", Severity.INFO,
+                       f"VOLUME {', '.join(added)} of the image (catalog): an emptyDir, as Docker makes an anonymous "
+                       f"volume; mount a named volume there (-v NAME:PATH) to keep the data in a PVC",
+                       c.origin, c.name)
+
+
 def plan_services(graph: Graph, inf: Inference) -> None:
     """A ClusterIP Service per name others use; an external one per container published with -p; else none."""
     internal = _internal_names(graph, inf)
@@ -207,7 +224,7 @@ def plan_services(graph: Graph, inf: Inference) -> None:
             _add_plan(plans, external, graph, inf)
         if not external and c.name not in internal:
             inf.report.add("no-service", Severity.INFO,
-                           f"{c.name}: no Service (nothing reaches it and it publishes no port)", c.origin, c.name)
+                           "no Service (nothing reaches it and it publishes no port)", c.origin, c.name)
     graph.services = sorted(plans.values(), key=lambda s: s.name)
 
 
@@ -243,7 +260,7 @@ def _internal_ports(c: Container, host: str, graph: Graph, inf: Inference) -> tu
         needed = sorted({e.port for e in graph.edges if e.provider == c.name and e.port})
         if needed:
             inf.report.add("ports-from-callers", Severity.APPROXIMATED,
-                           f"{c.name}: port {', '.join(map(str, needed))} taken from what its callers name",
+                           f"port {', '.join(map(str, needed))} taken from what its callers name",
                            c.origin, c.name)
             ports = [Port(p) for p in needed]
             graph.service_ports[c.name] = ports
@@ -266,7 +283,7 @@ def _external_plan(c: Container, graph: Graph, inf: Inference) -> ServicePlan | 
     if c.network_mode == "host":
         if published:
             inf.report.add("host-network-ports", Severity.APPROXIMATED,
-                           f"{c.name}: published ports are discarded with --network host (as Docker does)",
+                           "published ports are discarded with --network host (as Docker does)",
                            c.origin, c.name)
         return None
     if not published:
@@ -276,12 +293,12 @@ def _external_plan(c: Container, graph: Graph, inf: Inference) -> ServicePlan | 
     other = [p for p in published if p not in everywhere and p not in loopback]
     for p in other:
         inf.report.add("host-ip", Severity.APPROXIMATED,
-                       f"{c.name}: port {p.container_port} was published on {p.host_ip} only; the Service listens on "
+                       f"port {p.container_port} was published on {p.host_ip} only; the Service listens on "
                        "every node", p.origin or c.origin, c.name)
     external = everywhere + other
     for p in loopback:
         inf.report.add("loopback-port", Severity.APPROXIMATED,
-                       f"{c.name}: port {p.container_port} was published on {p.host_ip} only: a ClusterIP Service; "
+                       f"port {p.container_port} was published on {p.host_ip} only: a ClusterIP Service; "
                        f"reach it with kubectl port-forward service/{dns1035_label(c.name)} "
                        f"{p.host_port or p.container_port}:{p.host_port or p.container_port}", p.origin or c.origin, c.name)
     kind = inf.expose_type if external else "ClusterIP"
@@ -294,17 +311,18 @@ def _external_plan(c: Container, graph: Graph, inf: Inference) -> ServicePlan | 
                 node_port = p.host_port
             else:
                 inf.report.add("node-port-range", Severity.APPROXIMATED,
-                               f"{c.name}: host port {p.host_port} is outside 30000-32767: the cluster picks the "
+                               f"host port {p.host_port} is outside 30000-32767: the cluster picks the "
                                "node port", p.origin or c.origin, c.name)
         ports.append(ServicePort(port, p.container_port, p.protocol, node_port))
     return ServicePlan(_service_name(c.name, c, inf), c.name, kind, tuple(_dedupe(ports)), "published")
 
 
 def _dedupe(ports: list[ServicePort]) -> list[ServicePort]:
+    """One entry per (port, protocol), in port order so merged Services read the same every run."""
     seen: dict[tuple[int, str], ServicePort] = {}
     for p in ports:
         seen.setdefault((p.port, p.protocol), p)
-    return list(seen.values())
+    return [seen[k] for k in sorted(seen)]
 
 
 def _service_name(host: str, c: Container, inf: Inference) -> str:
@@ -358,6 +376,7 @@ RULES: tuple[Rule, ...] = (
     edges_from_network_aliases,
     edges_from_env,
     resolve_ports,
+    image_volumes,
     plan_services,
     check_connectivity,
 )

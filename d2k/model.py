@@ -188,6 +188,8 @@ class Container:
     flags: list[FlagUse] = field(default_factory=list)
     # facts learned from the engine rather than from the command (from-running)
     learned: list[str] = field(default_factory=list)
+    # True when the image's own config was read (from-running): the catalog is not consulted
+    image_inspected: bool = False
     replicas: int = 1
 
 

@@ -37,6 +37,7 @@ def render_text(report: Report, graph: Graph, objects: list[dict[str, Any]]) -> 
             if (sev := fate_severity(f.fate)) is not None
         ]
         items += [f"  {_MARK[d.severity]:<13} {d.render()}" for d in per[name]]
+        items += [f"  {'learned':<13} {c.origin.where()}: {fact}" for fact in c.learned]
         if items:
             lines.append(f"{name} ({c.origin.where()})")
             lines.extend(items)

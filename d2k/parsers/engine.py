@@ -59,6 +59,7 @@ from d2k.model import (
     Port,
     Volume,
 )
+from d2k.parsers.flags import SAFE_SYSCTLS, TABLE
 from d2k.report import Diagnostic, Severity
 from d2k.secrets import redact_assignment
 
@@ -77,54 +78,10 @@ DEFAULT_RUNTIME = "runc"
 DEFAULT_BIND_PROPAGATION = "rprivate"
 RUNNING_STATES = frozenset({"running", "paused", "restarting"})  # what `docker ps` lists without -a
 NO_NETWORK_ATTACHMENT = frozenset({"bridge", "host", "none", "default"})
-SAFE_SYSCTLS = frozenset(  # the kubelet's safe set; others need --allowed-unsafe-sysctls
-    {
-        "kernel.shm_rmid_forced",
-        "net.ipv4.ip_local_port_range",
-        "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range",
-        "net.ipv4.ip_unprivileged_port_start",
-        "net.ipv4.ip_local_reserved_ports",
-        "net.ipv4.tcp_keepalive_time",
-        "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl",
-        "net.ipv4.tcp_keepalive_probes",
-    }
-)
 PROPAGATIONS = frozenset({"private", "rprivate", "shared", "rshared", "slave", "rslave"})
 MAX_WORKERS = 8
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _SIZE = re.compile(r"^(\d+)([kmg]?)$", re.IGNORECASE)
-
-# Flags whose fate is not plain MAPPED, with what the report should say; kept in step with the
-# flag table of d2k.parsers.flags so both readers report a flag alike. Everything else is MAPPED.
-FATES: dict[str, tuple[Fate, str]] = {
-    "--link": (
-        Fate.APPROXIMATED,
-        "a Service named after the alias; the legacy ALIAS_PORT_* variables are not set",
-    ),
-    "--network": (
-        Fate.MAPPED,
-        "Pods of one namespace reach each other; the network itself is not reproduced",
-    ),
-    "--network-alias": (Fate.MAPPED, "a ClusterIP Service of that name"),
-    "--volumes-from": (Fate.APPROXIMATED, "the same volumes in both Pods"),
-    "--publish-all": (Fate.APPROXIMATED, "every EXPOSEd port is published"),
-    "--cpu-shares": (Fate.APPROXIMATED, "requests.cpu = shares/1024"),
-    "--uts": (Fate.NOT_CARRIED, "no host UTS namespace alone in Kubernetes (hostNetwork shares it)"),
-    "--runtime": (
-        Fate.APPROXIMATED,
-        "runtimeClassName: a RuntimeClass of that name must exist in the cluster",
-    ),
-    "--domainname": (Fate.NOT_CARRIED, "Kubernetes has no NIS domain name"),
-    "--stop-signal": (Fate.NOT_CARRIED, "Kubernetes always sends SIGTERM"),
-    "--init": (Fate.NOT_CARRIED, "no init process in Kubernetes; use one in the image"),
-    "--mac-address": (Fate.NOT_CARRIED, "the CNI assigns addresses"),
-    "--log-driver": (Fate.NOT_CARRIED, "the cluster collects stdout/stderr"),
-    "--log-opt": (Fate.NOT_CARRIED, "the cluster collects stdout/stderr"),
-    "--volume-driver": (Fate.NOT_CARRIED, "a StorageClass decides how claims are provisioned"),
-}
-
 
 @dataclass(slots=True)
 class EngineResult:
@@ -205,7 +162,8 @@ class Facts:
     ) -> Origin:
         """Record `flag value` as if the user had written it; returns the origin for the fact."""
         text = flag if value is None else f"{flag} {shlex.quote(value)}"
-        default_fate, default_note = FATES.get(flag, (Fate.MAPPED, ""))
+        row = TABLE.long.get(flag.removeprefix("--"))
+        default_fate, default_note = (row.fate, row.doc) if row else (Fate.MAPPED, "")
         origin = self.origin(text)
         self.flags.append(FlagUse(flag, text, origin, fate or default_fate, note or default_note))
         return origin
@@ -911,6 +869,7 @@ def container_from_inspect(
 
     image_name = image_reference(config, image)
     container = Container(
+        image_inspected=True,
         name=name,
         image=image_name,
         origin=Origin(facts.where, 0, run_line(name, image_name, facts.flags, command)),

@@ -1,0 +1,68 @@
+"""`d2k from-running` on the seed equals `d2k from-commands` on the seed table (a real engine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from d2k.parsers.text import extract
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "samples" / "voting-app.md"
+NAMES = ["redis", "db", "vote", "result", "worker"]
+
+
+def d2k(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "d2k", *args], capture_output=True, text=True, input=stdin,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def seed_lines() -> list[str]:
+    """The seed table's five docker run lines, exactly as the document writes them."""
+    commands = extract(SEED.read_text(encoding="utf-8"), str(SEED)).commands
+    return [" ".join(w.text for w in c.words) for c in commands]
+
+
+@pytest.mark.engine
+def test_from_running_gives_the_objects_of_from_commands(engine: Any, made: Any, tmp_path: Path) -> None:
+    taken = {c["Names"][0].lstrip("/") for c in engine.containers(all=True)} & set(NAMES)
+    if taken:
+        pytest.fail(f"containers {sorted(taken)} already exist on the test engine", pytrace=False)
+    lines = seed_lines()
+    assert len(lines) == 5
+    for line in lines:
+        made.run(line)
+    report = tmp_path / "report.json"
+    running = d2k("from-running", *NAMES, "--part-of", "voting-app", "--report", str(report))
+    commands = d2k("from-commands", str(SEED))
+    assert running.returncode == 0, running.stderr
+    assert commands.returncode == 0, commands.stderr
+    assert running.stdout == commands.stdout
+    assert "postgres" not in running.stderr.replace("postgres:15-alpine", "").replace("postgresql", "")
+    learned = {c["name"]: c["learned"] for c in json.loads(report.read_text())["containers"]}
+    assert any("/var/lib/postgresql/data" in fact for fact in learned["db"])
+    assert any("6379" in fact for fact in learned["redis"])
+    assert "learned" in running.stderr
+
+
+@pytest.mark.engine
+def test_from_running_with_nothing_to_read_is_one_line_exit_2(engine: Any, made: Any) -> None:
+    done = d2k("from-running", "--filter", "label=d2k-test=no-such-container")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_unreachable_engine_is_one_line_exit_2(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DOCKER_HOST": f"unix://{tmp_path}/missing.sock"}
+    done = subprocess.run([sys.executable, "-m", "d2k", "from-running"], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 2
+    assert done.stderr.startswith("d2k: ") and len(done.stderr.strip().splitlines()) == 1
+    assert "DOCKER_HOST" in done.stderr
