@@ -17,9 +17,10 @@ import typer
 from d2k import __version__
 from d2k.errors import EngineError, InputError, InternalError
 
+# `\b` keeps click from re-wrapping the example lines into one paragraph
 EXAMPLES = """
+\b
 Examples:
-
   d2k from-commands samples/voting-app.md            # the seed's table -> manifests on stdout
   d2k from-commands run.sh --out k8s/ --report r.json
   d2k from-commands cmds.txt | kubectl apply -f -

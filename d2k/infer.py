@@ -129,8 +129,9 @@ def edges_from_network_aliases(graph: Graph, inf: Inference) -> None:
         for net in c.networks:
             members.setdefault(net.name, []).append(c.name)
     for c in graph.containers.values():
-        for net in c.networks:
-            for alias in (*net.aliases, *c.network_aliases):
+        for k, net in enumerate(c.networks):
+            # Docker applies --network-alias to the first --network only; alias= to its own network
+            for alias in (*net.aliases, *(c.network_aliases if k == 0 else ())):
                 consumers = [m for m in members[net.name] if m != c.name] or [c.name]
                 graph.edges.append(Edge(consumers[0], c.name, alias, "network-alias", origin=net.origin))
 

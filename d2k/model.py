@@ -132,7 +132,7 @@ class Container:
     publish_all: bool = False
     links: list[Link] = field(default_factory=list)
     networks: list[NetworkAttachment] = field(default_factory=list)
-    network_aliases: list[str] = field(default_factory=list)  # --network-alias, for every user network
+    network_aliases: list[str] = field(default_factory=list)  # --network-alias: the first user network's
     network_mode: str = ""  # "" default bridge | bridge | host | none | container:NAME
     mounts: list[Mount] = field(default_factory=list)
     volumes_from: list[tuple[str, str]] = field(default_factory=list)  # (container, "ro"|"rw")

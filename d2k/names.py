@@ -13,7 +13,7 @@ _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-
 
 # Short, readable names for well-known ports (a port name must hold a letter and fit 15 characters).
 WELL_KNOWN_PORTS = {
-    22: "ssh", 53: "dns", 80: "http", 443: "https", 1883: "mqtt", 2181: "zookeeper", 3000: "http-3000",
+    22: "ssh", 53: "dns", 80: "http", 443: "https", 1883: "mqtt", 2181: "zookeeper",
     3306: "mysql", 5432: "postgresql", 5672: "amqp", 6379: "redis", 8080: "http-alt", 9042: "cql",
     9200: "elasticsearch", 11211: "memcache", 27017: "mongodb",
 }  # fmt: skip

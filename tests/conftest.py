@@ -155,3 +155,12 @@ def made(engine: Any, stand_in_images: dict[str, str]) -> Iterator[Made]:
     tracker = Made(engine)
     yield tracker
     tracker.cleanup()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*/ from the current output (review the diff before committing)",
+    )

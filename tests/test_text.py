@@ -601,3 +601,10 @@ def test_ten_thousand_lines_all_read() -> None:
     text = "B=1\n" + line * 5_000
     result = extract(text, "big.sh")
     assert len(result.commands) == 5_000
+
+
+def test_docker_command_without_prompt_in_a_prompt_file_is_read_not_dropped_as_output() -> None:
+    text = "$ docker run -d --name one redis\nUnable to find image 'redis:latest'\nsudo docker run -d --name two redis\n"
+    result = extract(text, "notes.txt")
+    assert [[w.text for w in c.words][-1] for c in result.commands] == ["redis", "redis"]
+    assert [c.origin.line for c in result.commands] == [1, 3]

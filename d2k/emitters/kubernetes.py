@@ -41,7 +41,7 @@ class _Pod:
     """What one workload's pod spec collects from its containers."""
 
     volumes: dict[str, Obj] = field(default_factory=dict)
-    claims: dict[str, str] = field(default_factory=dict)  # volume name -> PVC name
+    annotations: dict[str, str] = field(default_factory=dict)
 
 
 def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
@@ -100,6 +100,7 @@ def _workload_objects(
         containers.append(container(c, cname, env, pod, graph, report, options, claims))
     spec = pod_spec(members, containers, pod, graph, report, options)
     labels, annotations = _user_labels(members[0], report)
+    annotations.update(pod.annotations)
     labels[NAME_LABEL] = name
     if options.workload == "pod":
         out.append(pod_object(name, labels, annotations, spec, members[0], report, options))
@@ -155,6 +156,8 @@ def _user_labels(c: Container, report: Report) -> tuple[dict[str, str], dict[str
     for key, value in sorted(c.labels.items()):
         if key.startswith("app.kubernetes.io/"):
             annotations[key] = value
+            report.add("label-annotation", Severity.APPROXIMATED,
+                       f"label {key} is d2k's to set on workloads: kept as an annotation", c.origin, c.name)
         elif is_label_key(key) and is_label_value(value):
             labels[key] = value
         else:
@@ -188,7 +191,7 @@ def pod_spec(
     aliases = _host_aliases(members)
     if aliases:
         spec["hostAliases"] = aliases
-    dns = _dns_config(members)
+    dns = _dns_config(members, report)
     if dns:
         spec["dnsConfig"] = dns
     security = _pod_security(members, report)
@@ -217,9 +220,12 @@ def _host_aliases(members: list[Container]) -> list[Obj]:
     return [{"ip": ip, "hostnames": hosts} for ip, hosts in sorted(by_ip.items())]
 
 
-def _dns_config(members: list[Container]) -> Obj:
+def _dns_config(members: list[Container], report: Report) -> Obj:
     dns: Obj = {}
     servers = _merged(c.dns for c in members)
+    if len(servers) > 3:
+        report.add("dns-servers", Severity.NOT_CARRIED,
+                   f"a Pod takes 3 DNS servers: {', '.join(servers[3:])} left out", members[0].origin, members[0].name)
     searches = _merged(c.dns_search for c in members)
     options = _merged(c.dns_options for c in members)
     if servers:
@@ -288,8 +294,15 @@ def container(
     resources = _resources(c, report)
     if resources:
         spec["resources"] = resources
-    spec.update(_probes(c))
+    spec.update(_probes(c, report))
     security = _security_context(c, report, options)
+    apparmor = security.pop("appArmorProfile", None)
+    if apparmor and _version(options.k8s_version) < (1, 30):
+        # before 1.30 AppArmor was set by annotation; the field did not exist
+        value = "unconfined" if apparmor["type"] == "Unconfined" else "localhost/" + apparmor["localhostProfile"]
+        pod.annotations[f"container.apparmor.security.beta.kubernetes.io/{cname}"] = value
+    elif apparmor:
+        security["appArmorProfile"] = apparmor
     if security:
         spec["securityContext"] = security
     if c.tty:
@@ -360,6 +373,11 @@ def secret_object(name: str, data: dict[str, str], options: EmitOptions) -> Obj:
             "stringData": dict(sorted(data.items()))}  # fmt: skip
 
 
+def _version(text: str) -> tuple[int, int]:
+    major, _, minor = text.partition(".")
+    return int(major), int(minor.split(".")[0] or 0)
+
+
 def _quantity_cpu(cores: float) -> str:
     milli = max(1, math.ceil(round(cores * 1000, 6)))
     return f"{milli // 1000}" if milli % 1000 == 0 else f"{milli}m"
@@ -419,19 +437,25 @@ def _gpu_count(spec: str) -> int:
     return count if isinstance(count, int) and count > 0 else 1
 
 
-def _probes(c: Container) -> Obj:
+def _probes(c: Container, report: Report) -> Obj:
+    """Docker's healthcheck as liveness and readiness probes (and a startupProbe for the start period)."""
     check = c.healthcheck
     if c.no_healthcheck or check is None or not check.test or check.test[0] == "NONE":
         return {}
-    action = _probe_command(check)
-    period = _seconds(check.interval, 30)
-    probe: Obj = {"exec": {"command": action}, "periodSeconds": period,
-                  "timeoutSeconds": _seconds(check.timeout, 30), "failureThreshold": max(1, check.retries or 3)}  # fmt: skip
-    probes: Obj = {"livenessProbe": probe, "readinessProbe": dict(probe)}
+
+    def probe(period: int, failures: int) -> Obj:
+        return {"exec": {"command": _probe_command(check)}, "periodSeconds": period,
+                "timeoutSeconds": _seconds(check.timeout, 30), "failureThreshold": failures}  # fmt: skip
+
+    period, failures = _seconds(check.interval, 30), max(1, check.retries or 3)
+    probes: Obj = {"livenessProbe": probe(period, failures), "readinessProbe": probe(period, failures)}
     if check.start_period:
         start_period = _seconds(check.start_interval, 5)
-        probes["startupProbe"] = {**probe, "periodSeconds": start_period,
-                                  "failureThreshold": max(1, math.ceil(check.start_period / start_period))}
+        probes["startupProbe"] = probe(start_period, max(1, math.ceil(check.start_period / start_period)))
+    elif check.start_interval:
+        report.add("health-start-interval", Severity.NOT_CARRIED,
+                   "--health-start-interval without --health-start-period: no start period to probe in",
+                   c.origin, c.name)
     return probes
 
 
@@ -502,10 +526,6 @@ def _volume_mounts(
         donor = graph.containers[other]
         for m in donor.mounts:
             sources.append((_as_mode(m, mode), donor))
-        report.add("volumes-from", Severity.APPROXIMATED,
-                   f"--volumes-from {other}: its volumes are mounted here too; a shared claim must allow "
-                   "ReadWriteMany (or both Pods on one node), anonymous volumes are not shared between Pods",
-                   c.origin, c.name)
     if c.shm_size:
         sources.append((Mount("tmpfs", "/dev/shm", size_limit=c.shm_size), c))
     for m, owner in sources:

@@ -12,9 +12,16 @@ from typing import Any
 import yaml
 
 try:  # the C dumper is several times faster; the output is the same
-    from yaml import CSafeDumper as _Dumper
+    from yaml import CSafeDumper as _BaseDumper
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    """Never `&id001` anchors: each object must read on its own, whatever the builders shared."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def to_yaml(objects: list[dict[str, Any]]) -> str:

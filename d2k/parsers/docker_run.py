@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import NoReturn
 
 from d2k.errors import HelpRequested, InputError
 from d2k.model import Container, FlagUse, Graph, Network, Origin, Volume
-from d2k.parsers.flags import TABLE, Flag, FlagContext
+from d2k.parsers.flags import FLAGS, TABLE, Flag, FlagContext, settle
 from d2k.parsers.text import Command, Word, extract
-from d2k.report import Report, Severity
+from d2k.report import Diagnostic, Report, Severity
 from d2k.secrets import redact_assignment
 
 # Docker's global options that may stand between `docker` and `run`, and whether they take a value.
@@ -26,6 +28,8 @@ _GLOBAL_OPTIONS = {
     "--log-level": True, "--tlscacert": True, "--tlscert": True, "--tlskey": True,
     "-D": False, "--debug": False, "--tls": False, "--tlsverify": False,
 }  # fmt: skip
+# Global options that make docker print something and run no command: the line is skipped.
+_GLOBAL_ONLY = frozenset({"-v", "--version", "-h", "--help"})
 # A Docker image reference: [registry[:port]/]path[:tag][@digest]
 _REFERENCE = re.compile(
     r"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
@@ -46,14 +50,27 @@ def parse_text(text: str, file: str, *, base_dir: str = ".") -> Parsed:
     """Read every docker command in a text (plain list, shell script or Markdown) into one graph."""
     extraction = extract(text, file)
     report = Report()
-    report.extend(extraction.diagnostics)
     graph = Graph()
     read_file = _file_reader(base_dir)
+    spans: list[tuple[int, int, str]] = []  # (first line, last line, container) of each run command
     for command in extraction.commands:
+        before = len(graph.containers)
         _read_command(command, file, graph, report, read_file)
+        if len(graph.containers) > before:
+            spans.append((command.words[0].line, command.words[-1].line, next(reversed(graph.containers))))
     if not graph.containers:
         raise InputError("no docker run command found: give a file of docker run lines", file)
+    report.diagnostics[:0] = [_attributed(d, spans) for d in extraction.diagnostics]
     return Parsed(graph, report)
+
+
+def _attributed(d: Diagnostic, spans: list[tuple[int, int, str]]) -> Diagnostic:
+    """A shell-level note (an unresolved `$(pwd)`) belongs to the container whose command it is in."""
+    if d.container is None and d.origin is not None:
+        for first, last, name in spans:
+            if first <= d.origin.line <= last:
+                return replace(d, container=name)
+    return d
 
 
 def _file_reader(base_dir: str) -> Callable[[str], str | None]:
@@ -75,6 +92,7 @@ def _read_command(
 ) -> None:
     words = command.words
     i = _skip_global_options(words, 1, file)
+    shown = " ".join(w.text for w in (words[0], *words[i : i + 2]))
     verb = [w.text for w in words[i : i + 2]]
     if verb[:1] == ["container"] and len(verb) > 1:
         verb, i = verb[1:], i + 1
@@ -94,13 +112,14 @@ def _read_command(
         volume = _parse_create(words[i + 2 :], file, origin, "volume")
         graph.volumes[volume] = Volume(volume, origin=origin)
     else:
-        shown = " ".join([words[0].text, *verb[:2]]) if verb else words[0].text
         report.add("skipped-command", Severity.INFO, f"skipped: `{shown}` defines no container", origin)
 
 
 def _skip_global_options(words: tuple[Word, ...], i: int, file: str) -> int:
     while i < len(words) and words[i].text.startswith("-"):
         name = words[i].text.split("=", 1)[0]
+        if name in _GLOBAL_ONLY:
+            return i  # `docker --version`: read as a command that defines no container
         takes = _GLOBAL_OPTIONS.get(name)
         if takes is None:
             raise InputError(f"unknown docker option {name} before the command: remove it", file, words[i].line)
@@ -158,111 +177,126 @@ def parse_run(
     create: bool = False,
 ) -> Container:
     """The words after `docker run` -> a Container; every flag's fate recorded on it."""
-    seq = list(words)
-    container = Container(name="", image="", origin=origin, name_given=False)
-    i = 0
-    while i < len(seq):
-        word = seq[i]
-        text = word.text
-        if text == "--":
-            i += 1
-            break
-        if text.startswith("--") and len(text) > 2:
-            i = _long_flag(container, seq, i, file, read_file, create)
-        elif text.startswith("-") and len(text) > 1:
-            i = _short_flags(container, seq, i, file, read_file, create)
-        else:
-            break
-    if i >= len(seq):
-        raise InputError("docker run needs an image: 'docker run' requires at least 1 argument", file, origin.line)
-    image = seq[i]
-    _check_image(image, file)
-    container.image = image.text
-    args = [w.text for w in seq[i + 1 :]]
-    container.command = args or None
-    if not container.name:
-        container.name = _derived_name(image.text)
-    _check_conflicts(container, file)
-    return container
+    reader = _RunReader(list(words), file, origin, read_file, create)
+    return reader.read()
 
 
-def _long_flag(
-    c: Container, seq: list[Word], i: int, file: str, read_file: Callable[[str], str | None], create: bool
-) -> int:
-    word = seq[i]
-    name, eq, value = word.text[2:].partition("=")
-    flag = TABLE.long.get(name)
-    if flag is None:
-        raise InputError(f"unknown flag: --{name}: see `docker run --help` for the flags Docker accepts", file, word.line)
-    written = [word.text]
-    if flag.takes_value and not eq:
-        if i + 1 >= len(seq):
-            raise InputError(f"flag needs an argument: --{name}", file, word.line)
-        value = seq[i + 1].text
-        written.append(value)
-        i += 1
-    elif not flag.takes_value and not eq:
-        value = "true"
-    _apply(c, flag, value, written, word, file, read_file, create)
-    return i + 1
+@dataclass(slots=True)
+class _RunReader:
+    """Reads one `docker run`'s words as pflag does: options until the first positional word."""
 
+    seq: list[Word]
+    file: str
+    origin: Origin
+    read_file: Callable[[str], str | None]
+    create: bool
+    container: Container = field(init=False)
+    last: dict[str, str] = field(default_factory=dict)  # long name -> the last value given
 
-def _short_flags(
-    c: Container, seq: list[Word], i: int, file: str, read_file: Callable[[str], str | None], create: bool
-) -> int:
-    word = seq[i]
-    text = word.text
-    j = 1
-    while j < len(text):
-        letter = text[j]
-        flag = TABLE.short.get(letter)
-        if flag is None:
-            raise InputError(f"unknown shorthand flag: '{letter}' in {text}: see `docker run --help`", file, word.line)
-        rest = text[j + 1 :]
-        if flag.takes_value:
-            written = [text]
-            if rest.startswith("="):
-                rest = rest[1:]
-            if rest:
-                value = rest
-            else:
-                if i + 1 >= len(seq):
-                    raise InputError(f"flag needs an argument: '{letter}' in {text}", file, word.line)
-                value = seq[i + 1].text
-                written.append(value)
+    def __post_init__(self) -> None:
+        self.container = Container(name="", image="", origin=self.origin, name_given=False)
+
+    def read(self) -> Container:
+        seq, i = self.seq, 0
+        while i < len(seq):
+            text = seq[i].text
+            if text == "--":
                 i += 1
-            _apply(c, flag, value, written, word, file, read_file, create)
-            return i + 1
-        if rest.startswith("="):
-            _apply(c, flag, rest[1:], [text], word, file, read_file, create)
-            return i + 1
-        _apply(c, flag, "true", [text], word, file, read_file, create)
-        j += 1
-    return i + 1
+                break
+            if text.startswith("--"):
+                i = self._long_flag(i)
+            elif text.startswith("-") and len(text) > 1:
+                i = self._short_flags(i)
+            else:
+                break
+        c = self.container
+        if i >= len(seq):
+            raise InputError(
+                "docker run needs an image: 'docker run' requires at least 1 argument", self.file, self.origin.line
+            )
+        image = seq[i]
+        _check_image(image, self.file)
+        c.image = image.text
+        c.command = [w.text for w in seq[i + 1 :]] or None
+        if not c.name:
+            c.name = _derived_name(image.text)
+        _check_conflicts(c, self.last, self.file)
+        settle(c)
+        return c
+
+    def _long_flag(self, i: int) -> int:
+        word = self.seq[i]
+        name, eq, value = word.text[2:].partition("=")
+        flag = TABLE.long.get(name)
+        if flag is None:
+            raise InputError(
+                f"unknown flag: --{name}: see `docker run --help` for the flags Docker accepts", self.file, word.line
+            )
+        written = [word.text]
+        if flag.takes_value and not eq:
+            if i + 1 >= len(self.seq):
+                raise InputError(f"flag needs an argument: --{name}", self.file, word.line)
+            i += 1
+            value = self.seq[i].text
+            written.append(value)
+        elif not flag.takes_value and not eq:
+            value = "true"
+        self._apply(flag, value, written, word, f"--{name}")
+        return i + 1
+
+    def _short_flags(self, i: int) -> int:
+        """`-dit`, `-p80:80`, `-p=80:80`, `-dp 80:80`: bools cluster, the first valued one takes the rest."""
+        word = self.seq[i]
+        text = word.text
+        for j in range(1, len(text)):
+            letter = text[j]
+            flag = TABLE.short.get(letter)
+            if flag is None:
+                raise InputError(
+                    f"unknown shorthand flag: '{letter}' in {text}: see `docker run --help`", self.file, word.line
+                )
+            shown = f"'{letter}' in {text}"
+            rest = text[j + 1 :]
+            if rest.startswith("="):
+                self._apply(flag, rest[1:], [text], word, shown)
+                return i + 1
+            if not flag.takes_value:
+                self._apply(flag, "true", [text], word, shown)
+                continue
+            if rest:
+                self._apply(flag, rest, [text], word, shown)
+                return i + 1
+            if i + 1 >= len(self.seq):
+                raise InputError(f"flag needs an argument: {shown}", self.file, word.line)
+            self._apply(flag, self.seq[i + 1].text, [text, self.seq[i + 1].text], word, shown)
+            return i + 2
+        return i + 1
+
+    def _apply(self, flag: Flag, value: str, written: list[str], word: Word, as_written: str) -> None:
+        if self.create and flag.run_only:
+            what = f"shorthand flag: {as_written}" if as_written.startswith("'") else f"flag: {as_written}"
+            raise InputError(
+                f"unknown {what}: docker create does not take {flag.long} (docker run only)", self.file, word.line
+            )
+        origin = Origin(self.file, word.line, _shown(written, value))
+        ctx = FlagContext(origin, flag.long, self.read_file)
+        try:
+            flag.handler(self.container, value, ctx)
+        except HelpRequested:
+            raise
+        except ValueError as err:
+            raise InputError(f"invalid value for {flag.long}: {err}", self.file, word.line) from None
+        self.last[flag.long] = value
+        self.container.flags.append(FlagUse(flag.long, origin.text, origin, ctx.fate, ctx.note))
 
 
-def _apply(
-    c: Container,
-    flag: Flag,
-    value: str,
-    written: list[str],
-    word: Word,
-    file: str,
-    read_file: Callable[[str], str | None],
-    create: bool,
-) -> None:
-    if create and flag.run_only:
-        raise InputError(f"unknown flag: {flag.long}: docker create does not take it", file, word.line)
-    shown = " ".join(redact_assignment(w) for w in written)
-    origin = Origin(file, word.line, shown)
-    ctx = FlagContext(origin, flag.long, read_file)
-    try:
-        flag.handler(c, value, ctx)
-    except HelpRequested:
-        raise
-    except ValueError as err:
-        raise InputError(f"invalid value for {flag.long}: {err}", file, word.line) from None
-    c.flags.append(FlagUse(flag.long, shown, origin, ctx.fate, ctx.note))
+def _shown(written: list[str], value: str) -> str:
+    """The flag as written, shell-quoted, with a credential value redacted (however the flag was spelled)."""
+    words = [shlex.quote(w) for w in written]
+    safe = redact_assignment(value)
+    if safe != value and written[-1].endswith(value):
+        words[-1] = shlex.quote(written[-1][: len(written[-1]) - len(value)] + safe)
+    return " ".join(words)
 
 
 def _check_image(image: Word, file: str) -> None:
@@ -284,27 +318,33 @@ def _derived_name(image: str) -> str:
     return name if len(name) > 1 else name + "0"
 
 
-def _check_conflicts(c: Container, file: str) -> None:
-    """The combinations Docker's CLI refuses before anything reaches the engine."""
-    line = c.origin.line
+def _check_conflicts(c: Container, last: dict[str, str], file: str) -> None:
+    """The combinations Docker refuses before the container exists; the error names the later flag's line."""
+
+    def fail(message: str, *flags: str) -> NoReturn:
+        lines = [f.origin.line for f in c.flags if f.flag in flags]
+        raise InputError(message, file, max(lines, default=c.origin.line))
+
     if c.auto_remove and c.restart not in ("", "no"):
-        raise InputError("conflicting options: cannot specify both --restart and --rm", file, line)
+        fail("conflicting options: cannot specify both --restart and --rm", "--rm", "--restart")
     if c.attach and c.detach:
-        raise InputError("conflicting options: cannot specify both --attach and --detach", file, line)
+        fail("conflicting options: cannot specify both --attach and --detach", "--attach", "--detach")
     if c.no_healthcheck and c.healthcheck is not None:
-        raise InputError("--no-healthcheck conflicts with --health-* options: keep one", file, line)
+        fail("--no-healthcheck conflicts with --health-* options: keep one",
+             "--no-healthcheck", *(f.long for f in FLAGS if f.long.startswith("--health-")))  # fmt: skip
+    if c.nano_cpus and (c.cpu_period or c.cpu_quota):
+        fail("conflicting options: Nano CPUs and CPU Period/Quota cannot both be set: keep --cpus",
+             "--cpus", "--cpu-period", "--cpu-quota")  # fmt: skip
+    if c.network_mode and c.networks:
+        fail("conflicting options: cannot attach both user-defined and non-user-defined network-modes", "--network")
     if c.network_aliases and not c.networks:
-        raise InputError(
-            "network-scoped aliases are only supported for user-defined networks: add --network NAME", file, line
-        )
+        fail("network-scoped aliases are only supported for user-defined networks: add --network NAME",
+             "--network-alias", "--network")  # fmt: skip
+    if c.network_aliases and c.networks and c.networks[0].aliases:
+        fail("conflicting options: cannot specify both --network-alias and per-network alias: keep one",
+             "--network-alias", "--network")  # fmt: skip
     if c.network_mode.startswith("container:") and any(p.published for p in c.ports):
-        raise InputError(
-            "conflicting options: port publishing and the container type network mode: publish on "
-            + c.network_mode.removeprefix("container:"),
-            file,
-            line,
-        )
-    log_driver = next((f for f in reversed(c.flags) if f.flag == "--log-driver"), None)
-    if log_driver and log_driver.text.removeprefix("--log-driver").strip(" =") == "none":
-        if any(f.flag == "--log-opt" for f in c.flags):
-            raise InputError("logging driver none does not take --log-opt: remove the --log-opt flags", file, line)
+        fail("conflicting options: port publishing and the container type network mode: publish on "
+             + c.network_mode.removeprefix("container:"), "--publish", "--network")  # fmt: skip
+    if last.get("--log-driver") == "none" and "--log-opt" in last:
+        fail("invalid logging opts for driver none: remove the --log-opt flags", "--log-driver", "--log-opt")

@@ -8,7 +8,7 @@ reference in the docs is generated from this table, so they cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d2k.errors import HelpRequested
@@ -88,8 +88,10 @@ def _checked(parse: Callable[[str], Any], fate: Fate, note: str) -> Handler:
     """A flag Kubernetes has no place for: read (so malformed values are rejected), then report."""
 
     def handle(c: Container, value: str, ctx: FlagContext) -> None:
-        parse(value)
-        ctx.fate, ctx.note = fate, note
+        if parse(value) is False and fate is Fate.NOT_CARRIED:  # --oom-kill-disable=false, ...
+            ctx.irrelevant("false is Docker's default: nothing to carry")
+        else:
+            ctx.fate, ctx.note = fate, note
 
     return handle
 
@@ -174,8 +176,6 @@ def _expose(c: Container, value: str, ctx: FlagContext) -> None:
 
 
 def _located(obj: Any, ctx: FlagContext) -> Any:
-    from dataclasses import replace
-
     return replace(obj, origin=ctx.origin)
 
 
@@ -199,6 +199,10 @@ def _network(c: Container, value: str, ctx: FlagContext) -> None:
             ctx.not_carried("a Pod always has a network; a deny-all NetworkPolicy is the nearest thing")
         elif name in ("bridge", "default"):
             ctx.irrelevant("the default bridge: every Pod is on the cluster network")
+        elif name == "host":
+            ctx.note = "hostNetwork: true"
+        else:
+            ctx.note = "the same Pod as " + name.removeprefix("container:")
         return
     c.networks.append(NetworkAttachment(name, tuple(opts.aliases), ctx.origin))
     if opts.ipv4_address or opts.ipv6_address or opts.mac_address or opts.link_local_ips or opts.driver_opts:
@@ -212,9 +216,25 @@ def _network_alias(c: Container, value: str, ctx: FlagContext) -> None:
 
 
 def _volume(c: Container, value: str, ctx: FlagContext) -> None:
+    source, rest = _unexpanded_source(value)
+    if source:
+        # the shell would have expanded `$(pwd)/x`, `$HOME/x`, `~/x` to an absolute host path: a bind mount
+        mount = _located(replace(v.parse_volume("/unexpanded" + rest), source=source), ctx)
+        c.mounts.append(mount)
+        ctx.approximated(f"bind mount of {source}: the shell expands it where docker ran; a hostPath volume "
+                         "needs that absolute path on the node: fill it in")
+        return
     mount = _located(v.parse_volume(value), ctx)
     c.mounts.append(mount)
     _note_mount(mount, ctx)
+
+
+def _unexpanded_source(value: str) -> tuple[str, str]:
+    """(`$(pwd)/templates`, `:/templates:ro`) when the source holds an unexpanded shell word, else ("", "")."""
+    if not value.startswith(("$", "`", "~")):
+        return "", ""
+    cut = value.find(":/")
+    return (value[:cut], value[cut:]) if cut > 0 else ("", "")
 
 
 def _mount(c: Container, value: str, ctx: FlagContext) -> None:
@@ -233,12 +253,18 @@ def _note_mount(mount: Mount, ctx: FlagContext) -> None:
 
 
 def _tmpfs(c: Container, value: str, ctx: FlagContext) -> None:
-    c.mounts.append(_located(v.parse_tmpfs(value), ctx))
+    mount = _located(v.parse_tmpfs(value), ctx)
+    c.mounts.append(mount)
     ctx.note = "an emptyDir in memory"
+    dropped = [o for o in mount.options if o not in ("rw", "ro") and not o.startswith("size=")]
+    if dropped:
+        ctx.approximated("an emptyDir in memory; mount options not carried: " + ", ".join(dropped))
 
 
 def _volumes_from(c: Container, value: str, ctx: FlagContext) -> None:
     c.volumes_from.append(v.parse_volumes_from(value))
+    ctx.approximated("the same volumes are mounted in both Pods: a shared claim must allow ReadWriteMany (or both "
+                     "Pods on one node); anonymous volumes become separate emptyDirs, not shared")
 
 
 def _restart(c: Container, value: str, ctx: FlagContext) -> None:
@@ -290,8 +316,6 @@ def _group_add(c: Container, value: str, ctx: FlagContext) -> None:
 
 def _health(attr: str, parse: Callable[[str], Any]) -> Handler:
     def handle(c: Container, value: str, ctx: FlagContext) -> None:
-        from dataclasses import replace
-
         current = c.healthcheck or Healthcheck(test=())
         c.healthcheck = replace(current, **{attr: parse(value)})
 
@@ -377,7 +401,11 @@ def _add_host(c: Container, value: str, ctx: FlagContext) -> None:
 
 
 def _dns(c: Container, value: str, ctx: FlagContext) -> None:
-    c.dns.append(v.parse_ip(value, "--dns"))
+    server = v.parse_ip(value, "--dns")
+    if len(c.dns) >= 3 and server not in c.dns:
+        ctx.not_carried("dnsConfig takes at most 3 nameservers: this one is left out")
+        return
+    c.dns.append(server)
     ctx.note = "dnsConfig.nameservers, after the cluster DNS (dnsPolicy ClusterFirst)"
 
 
@@ -401,6 +429,8 @@ def _uts(c: Container, value: str, ctx: FlagContext) -> None:
     c.uts_mode = v.parse_namespace_mode(value, "--uts")
     if c.uts_mode == "host":
         ctx.not_carried("no host UTS namespace alone in Kubernetes (hostNetwork: true shares it with the network)")
+    else:
+        ctx.irrelevant("each Pod has its own UTS namespace")
 
 
 def _stop_timeout(c: Container, value: str, ctx: FlagContext) -> None:
@@ -409,6 +439,9 @@ def _stop_timeout(c: Container, value: str, ctx: FlagContext) -> None:
 
 def _stop_signal(c: Container, value: str, ctx: FlagContext) -> None:
     c.stop_signal = v.parse_signal(value)
+    if c.stop_signal in ("SIGTERM", "15"):
+        ctx.irrelevant("Kubernetes sends SIGTERM too")
+        return
     ctx.not_carried("Kubernetes always sends SIGTERM (lifecycle.stopSignal is alpha); make the image's STOPSIGNAL do")
 
 
@@ -416,6 +449,8 @@ def _init(c: Container, value: str, ctx: FlagContext) -> None:
     c.init = v.parse_bool(value)
     if c.init:
         ctx.not_carried("no init process in Kubernetes: add tini (or similar) to the image")
+    else:
+        ctx.irrelevant("false is Docker's default: nothing to carry")
 
 
 def _pull(c: Container, value: str, ctx: FlagContext) -> None:
@@ -579,19 +614,40 @@ FLAGS: tuple[Flag, ...] = (
     irrelevant("--sig-proxy", reason="client signal forwarding", parse=_bool, value=False, run_only=True),
     custom("--stop-signal", handler=_stop_signal, fate=Fate.NOT_CARRIED, doc="Kubernetes sends SIGTERM"),
     custom("--stop-timeout", handler=_stop_timeout, doc="terminationGracePeriodSeconds"),
-    custom("--storage-opt", handler=_storage_opt, fate=Fate.NOT_CARRIED, doc="not carried (ephemeral-storage limits)"),
+    custom("--storage-opt", handler=_storage_opt, fate=Fate.NOT_CARRIED,
+           doc="no storage driver options in Kubernetes (resources.limits.ephemeral-storage for a size)"),
     custom("--sysctl", handler=_sysctl, doc="spec.securityContext.sysctls"),
     custom("--tmpfs", handler=_tmpfs, doc="an emptyDir in memory"),
     switch("--tty", "-t", attr="tty", doc="containers[].tty"),
     not_carried("--ulimit", reason="no per-container ulimit in Kubernetes", parse=v.parse_ulimit),
     not_carried("--use-api-socket", reason="no Docker API socket in a Pod", parse=_bool, value=False),
     custom("--user", "-u", handler=_user, doc="securityContext.runAsUser/runAsGroup (numeric)"),
-    not_carried("--userns", reason="user namespaces are the kubelet's (spec.hostUsers)", parse=v.parse_userns),
-    custom("--uts", handler=_uts, fate=Fate.NOT_CARRIED, doc="not carried"),
+    irrelevant("--userns", reason="Pods use the host user namespace by default (spec.hostUsers: true)",
+               parse=v.parse_userns),
+    custom("--uts", handler=_uts, fate=Fate.NOT_CARRIED,
+           doc="no host UTS namespace alone in Kubernetes (hostNetwork: true shares it)"),
     custom("--volume", "-v", handler=_volume, doc="named: PVC; anonymous: emptyDir; bind: hostPath"),
     not_carried("--volume-driver", reason="a StorageClass decides how claims are provisioned"),
     custom("--volumes-from", handler=_volumes_from, fate=Fate.APPROXIMATED, doc="the same volumes in both Pods"),
     mapped("--workdir", "-w", attr="workdir", parse=v.parse_workdir, doc="containers[].workingDir"),
+)
+
+
+def settle(c: Container) -> None:
+    """Fates that hang on other flags of the line, known once all are read: a knob with nothing to turn."""
+    for k, use in enumerate(c.flags):
+        if use.fate is not Fate.MAPPED:
+            continue
+        if use.flag in _HEALTH_OPTIONS and (c.healthcheck is None or not c.healthcheck.test):
+            c.flags[k] = replace(use, fate=Fate.NOT_CARRIED,
+                                 note="it tunes the image's HEALTHCHECK, which d2k does not see: no probe without "
+                                      "--health-cmd")  # fmt: skip
+        elif use.flag == "--cpu-period" and not (c.cpu_quota and c.cpu_quota > 0):
+            c.flags[k] = replace(use, fate=Fate.IRRELEVANT, note="without --cpu-quota the period limits nothing")
+
+
+_HEALTH_OPTIONS = frozenset(
+    {"--health-interval", "--health-retries", "--health-start-interval", "--health-start-period", "--health-timeout"}
 )
 
 

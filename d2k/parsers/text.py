@@ -103,6 +103,9 @@ _IFS = re.compile(r"[ \t\n]+")
 _TILDE = re.compile(r"~[A-Za-z0-9._-]*(?=[/:]|[ \t\r\n;&|()<>]|$)")
 _RESERVED = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "time"})
 _MAX_NESTING = 32
+# characters all variable expansions of one input may produce: `A=$A$A` doubles at each line, and
+# forty such lines would need a terabyte; a real script stays far below this
+_MAX_EXPANDED = 1 << 25
 _WORD_END = frozenset(" \t\r\n;&|()<>")
 _DECLARATIONS = frozenset({"export", "readonly", "local", "declare", "typeset"})
 
@@ -116,6 +119,13 @@ class _Var:
 
     value: str
     unresolved: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(slots=True)
+class _Budget:
+    """What variable expansion may still produce, shared by every lexer of one input."""
+
+    left: int = _MAX_EXPANDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +223,7 @@ class _Lexer:
     """
 
     def __init__(self, src: str, line: int, file: str, env: dict[str, _Var],
-                 overlay: dict[str, _Var] | None = None, depth: int = 0) -> None:
+                 overlay: dict[str, _Var] | None = None, depth: int = 0, budget: _Budget | None = None) -> None:
         self.src = src
         self.n = len(src)
         self.pos = 0
@@ -222,6 +232,7 @@ class _Lexer:
         self.env = env
         self.overlay: dict[str, _Var] = {} if overlay is None else overlay
         self.depth = depth  # nesting of `${X:-${Y:-...}}` defaults, bounded
+        self.budget = _Budget() if budget is None else budget
         self.notes: list[_Note] = []
         self.heredocs: list[tuple[str, bool]] = []
         self.cmd = _Cmd()
@@ -573,6 +584,10 @@ class _Lexer:
         if var is None:
             self._unresolved(fields, piece, UNRESOLVED, f"${name} is not set in the input: kept as written", line)
             return
+        self.budget.left -= len(var.value)
+        if self.budget.left < 0:
+            raise self._fail(f"variables expand to more than {_MAX_EXPANDED:,} characters (${name} "
+                             "keeps doubling?): d2k stops here", line)
         fields.expansion(var.value, split)
         for code, unresolved in var.unresolved:
             self._note(code, Severity.APPROXIMATED,
@@ -622,7 +637,7 @@ class _Lexer:
         """Expand the word inside `${X:-word}` with the same variables; its notes join ours."""
         if self.depth >= _MAX_NESTING:
             raise self._fail("${...} defaults nested too deeply: simplify the expansion", self.line)
-        sub = _Lexer(text, self.line, self.file, self.env, self.overlay, self.depth + 1)
+        sub = _Lexer(text, self.line, self.file, self.env, self.overlay, self.depth + 1, self.budget)
         fields = _Fields()
         if quoted:
             sub._double_quotes(fields, to_end=True)
@@ -850,6 +865,8 @@ def _block_segment(body: list[str], language: str) -> str:
             kept.append(stripped[1:])
         elif console and stripped.startswith("# ") and _starts_with_program(stripped[2:]):
             kept.append(stripped[2:])
+        elif _starts_with_program(stripped):
+            kept.append(stripped)  # a docker command written without its prompt: read, never dropped as output
         else:
             kept.append("")
             continue
@@ -914,9 +931,10 @@ def extract(text: str, file: str) -> Extraction:
     else:  # a plain list may be a pasted terminal session: `$ ` lines are commands, the rest output
         segments = iter([_Segment(_block_segment(text.split("\n"), ""), 1, False)])
     seen: set[tuple[str, str, int]] = set()
+    budget = _Budget()
     for segment in segments:
         try:
-            found = _Lexer(segment.text, segment.line, file, env).run()
+            found = _Lexer(segment.text, segment.line, file, env, budget=budget).run()
         except InputError:
             if segment.guarded and not _MENTIONS_PROGRAM.search(segment.text):
                 notes.append(Diagnostic("skipped-block", Severity.INFO,

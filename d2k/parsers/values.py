@@ -794,7 +794,8 @@ def parse_volume(value: str, volume_driver: str = "") -> Mount:
     Sources: `/abs`, `./rel`, `../rel` and `~/...` are binds kept as written (the CLI makes `.`
     paths absolute; `~` is the shell's); other sources are volume names (checked against the local
     driver's rule unless `volume_driver` names another driver). OPTS: ro|rw, z|Z, nocopy,
-    [r]private|[r]shared|[r]slave, consistent|cached|delegated, at most one of each kind.
+    [r]private|[r]shared|[r]slave, consistent|cached|delegated, at most one of each kind;
+    nocopy only on a named volume, a propagation only on a bind (the engine refuses the others).
     Windows drive paths (`D:\\data:/data`) fail as on a Linux engine.
     """
     if not value:
@@ -834,6 +835,17 @@ def parse_volume(value: str, volume_driver: str = "") -> Mount:
             propagation = opt
         else:
             options.append(opt)
+    # The engine turns the spec into a mount of one type and refuses the other type's settings.
+    if kind == "bind" and "nocopy" in options:
+        raise ValueError(
+            f"invalid volume specification: '{value}': invalid mount config for type \"bind\": field "
+            "VolumeOptions must not be specified (nocopy is for named volumes)"
+        )
+    if kind == "volume" and propagation:
+        raise ValueError(
+            f"invalid volume specification: '{value}': invalid mount config for type \"volume\": field "
+            f"BindOptions must not be specified ({propagation} is for bind mounts)"
+        )
     return Mount(kind, target, source, read_only, propagation, options=tuple(options))
 
 

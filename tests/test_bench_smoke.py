@@ -1,0 +1,86 @@
+"""The benches (bench/, issue 6) run on tiny sizes, so they cannot rot. No timing is asserted:
+only that each script runs, prints its table, and reports the figures it promises.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+
+def bench(script: str, *args: str, timeout: float = 300) -> list[dict[str, Any]]:
+    """Run bench/SCRIPT with --json; returns its tables."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args, "--json"],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=dict(os.environ),
+    )
+    assert done.returncode == 0, f"bench/{script} failed ({done.returncode}):\n{done.stderr[-3000:]}"
+    tables = json.loads(done.stdout)
+    for table in tables:
+        assert table["rows"], table
+        assert {"nproc", "cpu", "python", "date"} <= set(table["machine"])
+        assert all(row["ok"] in (True, False, None) for row in table["rows"])
+    return tables
+
+
+def metrics(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["metric"]: row for row in table["rows"]}
+
+
+def test_generated_lines_are_deterministic_and_convert() -> None:
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.generate import generate
+    finally:
+        sys.path.remove(str(ROOT))
+    lines = generate(30, seed=6)
+    assert lines == generate(30, seed=6) and lines != generate(30, seed=7)
+    assert len(lines) == 30 and all(line.startswith("docker run -d --name=svc-") for line in lines)
+    flags = " ".join(lines)
+    for flag in ("-p ", "-e ", "--link ", "-v ", "--health-cmd ", "--memory "):
+        assert flag in flags, flag
+
+
+def test_cold_start_bench_runs() -> None:
+    (table,) = bench("cold_start.py", "--runs", "1", "--warmup", "0")
+    ratio = next(row for row in table["rows"] if row["metric"].startswith("ratio"))
+    assert ratio["raw"]["ratio"] > 0 and ratio["target"] == "<= 1.5x"
+
+
+def test_cold_start_markdown_and_profile() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "cold_start.py"), "--runs", "1", "--warmup", "0", "--profile"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| Metric | Value | Target | Result |" in done.stdout
+    assert "Machine:" in done.stdout and "import d2k" in done.stdout
+
+
+def test_throughput_bench_runs() -> None:
+    (table,) = bench("throughput.py", "--lines", "20", "50", "--runs", "1")
+    rows = metrics(table)
+    assert rows["50 lines: lines per second"]["raw"]["lines_per_s"] > 0
+    assert rows["50 lines: peak RSS of the child"]["raw"]["bytes"] > 1 << 20
+    assert rows["50 lines: output"]["raw"]["documents"] >= 50
+    assert "time 50 / time 20 (input x2.5)" in rows
+
+
+@pytest.mark.engine
+def test_engine_bench_runs(engine: Any, stand_in_images: dict[str, str]) -> None:
+    before = {c["Id"] for c in engine.containers(all=True)}
+    (table,) = bench("engine.py", "--containers", "2", "--runs", "1")
+    rows = metrics(table)
+    calls = rows["2 containers: API calls on the wire (read_engine's own count)"]
+    assert calls["raw"]["read"] == 2
+    assert calls["raw"]["wire"] == calls["raw"]["expected"] == 1 + 2 + 2
+    assert {c["Id"] for c in engine.containers(all=True)} == before, "the bench left containers behind"
