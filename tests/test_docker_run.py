@@ -50,7 +50,7 @@ def test_long_flag_takes_its_value_after_equals_or_as_the_next_word() -> None:
 def test_long_flag_with_equals_and_nothing_sets_an_empty_value() -> None:
     c = run("docker run --workdir=/app --workdir= alpine")
     assert c.workdir == ""
-    assert run("docker run --entrypoint= alpine").entrypoint == []
+    assert run("docker run --entrypoint= alpine sh").entrypoint == []
 
 
 def test_long_non_bool_flag_consumes_the_next_word_even_when_it_starts_with_a_dash() -> None:
@@ -291,7 +291,7 @@ def test_each_flag_use_keeps_the_line_of_its_word() -> None:
 
 
 def test_flag_text_is_shell_quoted_as_written() -> None:
-    c = run("docker run --health-cmd 'curl -f http://localhost/' --entrypoint '' -e 'GREETING=hello world' alpine")
+    c = run("docker run --health-cmd 'curl -f http://localhost/' --entrypoint '' -e 'GREETING=hello world' alpine sh")
     assert [use.text for use in c.flags] == [
         "--health-cmd 'curl -f http://localhost/'", "--entrypoint ''", "-e 'GREETING=hello world'"
     ]  # fmt: skip
@@ -394,3 +394,19 @@ def test_conflicting_options_name_the_line_of_the_later_flag(text: str, message:
 ])  # fmt: skip
 def test_combinations_docker_accepts(line: str) -> None:
     assert run(line).image == "alpine"
+
+
+def test_entrypoint_reset_without_a_command_is_rejected_like_the_engine_does() -> None:
+    from d2k.parsers.docker_run import parse_text
+
+    with pytest.raises(InputError) as err:
+        parse_text("docker run -d --name app \\\n  --entrypoint '' alpine\n", "cmds.txt")
+    assert str(err.value).startswith("cmds.txt:2: No command specified")
+
+
+@pytest.mark.parametrize("flag", ["-m 4m", "--memory-reservation 5m", "--kernel-memory 1m"])
+def test_memory_below_the_engine_minimum_is_rejected(flag: str) -> None:
+    from d2k.parsers.docker_run import parse_text
+
+    with pytest.raises(InputError, match="allowed is 6MB"):
+        parse_text(f"docker run {flag} alpine\n", "cmds.txt")

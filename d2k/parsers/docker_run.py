@@ -346,5 +346,8 @@ def _check_conflicts(c: Container, last: dict[str, str], file: str) -> None:
     if c.network_mode.startswith("container:") and any(p.published for p in c.ports):
         fail("conflicting options: port publishing and the container type network mode: publish on "
              + c.network_mode.removeprefix("container:"), "--publish", "--network")  # fmt: skip
+    if c.entrypoint == [] and not c.command:
+        fail("No command specified: --entrypoint '' resets the image's ENTRYPOINT and CMD; give the command "
+             "after the image", "--entrypoint")  # fmt: skip
     if last.get("--log-driver") == "none" and "--log-opt" in last:
         fail("invalid logging opts for driver none: remove the --log-opt flags", "--log-driver", "--log-opt")

@@ -335,11 +335,37 @@ def _cpu_shares(c: Container, value: str, ctx: FlagContext) -> None:
     ctx.approximated("a relative weight: requests.cpu = shares/1024 cores")
 
 
-def _memory(attr: str) -> Handler:
+_MIN_MEMORY = 6 * 1024 * 1024  # the engine refuses less, whatever the host: "Minimum memory limit allowed is 6MB"
+
+
+def _memory_size(flag: str, what: str) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        size = v.parse_bytes(value, flag)
+        if 0 < size < _MIN_MEMORY:
+            raise ValueError(f"Minimum {what} allowed is 6MB")
+        return size
+
+    return parse
+
+
+def _memory(attr: str, flag: str, what: str) -> Handler:
+    parse = _memory_size(flag, what)
+
     def handle(c: Container, value: str, ctx: FlagContext) -> None:
-        setattr(c, attr, v.parse_bytes(value))
+        setattr(c, attr, parse(value))
 
     return handle
+
+
+def _domainname(c: Container, value: str, ctx: FlagContext) -> None:
+    c.domainname = value
+    ctx.not_carried("no NIS domain name in Kubernetes (spec.subdomain means something else)")
+
+
+def _isolation(value: str) -> str:
+    if value.lower() not in ("", "default", "process", "hyperv"):
+        raise ValueError(f"invalid isolation: {value}: give default, process or hyperv")
+    return value
 
 
 def _gpus(c: Container, value: str, ctx: FlagContext) -> None:
@@ -547,7 +573,7 @@ FLAGS: tuple[Flag, ...] = (
     listed("--dns-option", "--dns-opt", attr="dns_options", parse=v.parse_dns_option_text,
            doc="spec.dnsConfig.options"),
     listed("--dns-search", attr="dns_search", parse=v.parse_dns_search, doc="spec.dnsConfig.searches"),
-    not_carried("--domainname", reason="no NIS domain name in Kubernetes (spec.subdomain means something else)"),
+    custom("--domainname", handler=_domainname, fate=Fate.NOT_CARRIED, doc="no NIS domain name in Kubernetes"),
     custom("--entrypoint", handler=_entrypoint, doc="containers[].command"),
     custom("--env", "-e", handler=_env, doc="env (credentials from a Secret)"),
     custom("--env-file", handler=_env_file, doc="a ConfigMap and envFrom (credentials in a Secret)"),
@@ -573,8 +599,8 @@ FLAGS: tuple[Flag, ...] = (
     not_carried("--ip", reason="the CNI assigns Pod addresses", parse=lambda s: v.parse_ip(s, "--ip")),
     not_carried("--ip6", reason="the CNI assigns Pod addresses", parse=lambda s: v.parse_ip(s, "--ip6")),
     custom("--ipc", handler=_namespace_mode("ipc_mode", "hostIPC"), doc="host: hostIPC; container:X: one Pod"),
-    not_carried("--isolation", reason=_NO_WINDOWS),
-    not_carried("--kernel-memory", reason="deprecated in Docker, no Kubernetes equivalent", parse=v.parse_bytes),
+    not_carried("--isolation", reason=_NO_WINDOWS, parse=_isolation),
+    not_carried("--kernel-memory", reason="deprecated in Docker", parse=_memory_size("--kernel-memory", "kernel memory")),
     custom("--label", "-l", handler=_label, doc="metadata.labels (annotations when not a valid label)"),
     custom("--label-file", handler=_label_file, doc="metadata.labels"),
     custom("--link", handler=_link, doc="a Service named after the alias"),
@@ -582,8 +608,8 @@ FLAGS: tuple[Flag, ...] = (
     not_carried("--log-driver", reason="cluster logging collects stdout and stderr"),
     not_carried("--log-opt", reason="cluster logging collects stdout and stderr", parse=v.parse_log_opt),
     not_carried("--mac-address", reason="the CNI assigns interfaces", parse=v.parse_mac),
-    custom("--memory", "-m", handler=_memory("memory"), doc="resources.limits.memory (binary units)"),
-    custom("--memory-reservation", handler=_memory("memory_reservation"), doc="resources.requests.memory"),
+    custom("--memory", "-m", handler=_memory("memory", "--memory", "memory limit"), doc="resources.limits.memory (binary units)"),
+    custom("--memory-reservation", handler=_memory("memory_reservation", "--memory-reservation", "memory reservation"), doc="resources.requests.memory"),
     not_carried("--memory-swap", reason="swap is a node setting in Kubernetes", parse=v.parse_memory_swap),
     not_carried("--memory-swappiness", reason="swap is a node setting in Kubernetes", parse=v.parse_swappiness),
     custom("--mount", handler=_mount, doc="bind: hostPath; volume: PVC or emptyDir; tmpfs: memory emptyDir"),
