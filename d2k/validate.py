@@ -308,7 +308,21 @@ class _PodTemplate:
     labels_path: str
 
 
+# id(obj) -> (obj, template) for the validate_objects call under way: every rule asks for it
+_TEMPLATES: dict[int, tuple[Obj, _PodTemplate | None]] = {}
+
+
 def _pod_template(obj: Obj) -> _PodTemplate | None:
+    """The object's pod template, worked out once per validation run (rules ask ~14 times an object)."""
+    hit = _TEMPLATES.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    template = _find_pod_template(obj)
+    _TEMPLATES[id(obj)] = (obj, template)
+    return template
+
+
+def _find_pod_template(obj: Obj) -> _PodTemplate | None:
     kind = obj.get("kind")
     spec = _d(obj.get("spec"))
     if kind == "Pod":
@@ -354,9 +368,14 @@ _SCHEMA_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
 
 @lru_cache(maxsize=1)
 def _schema_root() -> Any:
-    from importlib.resources import files
+    """The schemas' folder, found without importing kubernetes_validate (which imports jsonschema: 45 ms)."""
+    from importlib.util import find_spec
+    from pathlib import Path
 
-    return files("kubernetes_validate") / "kubernetes-json-schema"
+    spec = find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError("kubernetes-validate is not installed: pip install kubernetes-validate")
+    return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
 
 
 @lru_cache(maxsize=1)
@@ -430,6 +449,35 @@ def _validator(kind: str, api_version: str, version: tuple[int, int]) -> Any:
     return cls(schema, registry=registry)
 
 
+@lru_cache(maxsize=16)
+def _fast_registry(directory: str) -> Any:
+    """jsonschema-rs's registry of one release's shared definitions, built once for every kind."""
+    import jsonschema_rs
+
+    defs = _load_json(directory, "_definitions.json")
+    return jsonschema_rs.Registry([(defs.get("$id", "https://kubernetes.io/api/_definitions.json"), defs)])
+
+
+@lru_cache(maxsize=256)
+def _fast_validator(kind: str, api_version: str, version: tuple[int, int]) -> Any:
+    """The same strict schema compiled by jsonschema-rs: ~1 us per object instead of ~0.5 ms.
+
+    It only answers valid or not; an invalid object goes through the jsonschema path for
+    Kubernetes-style paths and messages. None when jsonschema-rs is missing or no schema is shipped.
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a declared dependency; the pure path still works
+        return None
+    directory = _shipped()[version]
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        schema = _load_json(directory, f"{kind.lower()}-{group_version}.json")
+    except FileNotFoundError:
+        return None
+    return jsonschema_rs.validator_for(schema, registry=_fast_registry(directory))
+
+
 def _short(message: str, limit: int = 240) -> str:
     return message if len(message) <= limit else message[: limit - 3] + "..."
 
@@ -442,6 +490,9 @@ def _schema_problems(obj: Obj, version: tuple[int, int]) -> Iterator[tuple[str, 
         return
     if not isinstance(api_version, str) or not api_version:
         yield "apiVersion", "Required value"
+        return
+    fast = _fast_validator(kind, api_version, version)
+    if fast is not None and fast.is_valid(obj):
         return
     validator = _validator(kind, api_version, version)
     if validator is None:
@@ -1422,6 +1473,14 @@ def validate_objects(objects: list[dict[str, Any]], k8s_version: str = DEFAULT_K
     list means the set can be applied as is.
     """
     version = _parse_version(k8s_version)
+    _TEMPLATES.clear()
+    try:
+        return _validate(objects, version)
+    finally:
+        _TEMPLATES.clear()
+
+
+def _validate(objects: list[dict[str, Any]], version: tuple[int, int]) -> list[Problem]:
     flat, problems = _flatten(objects)
     for obj in flat:
         for path, message in _schema_problems(obj, version):
