@@ -154,6 +154,7 @@ class Container:
     cpu_period: int | None = None
     memory: int | None = None  # bytes
     memory_reservation: int | None = None  # bytes
+    memory_swap: int | None = None  # bytes, -1 unlimited: not carried, kept for Docker's own checks
     gpus: str = ""
     shm_size: int | None = None  # bytes
     # security

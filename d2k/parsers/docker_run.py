@@ -343,9 +343,27 @@ def _check_conflicts(c: Container, last: dict[str, str], file: str) -> None:
     if c.network_aliases and c.networks and c.networks[0].aliases:
         fail("conflicting options: cannot specify both --network-alias and per-network alias: keep one",
              "--network-alias", "--network")  # fmt: skip
-    if c.network_mode.startswith("container:") and any(p.published for p in c.ports):
-        fail("conflicting options: port publishing and the container type network mode: publish on "
-             + c.network_mode.removeprefix("container:"), "--publish", "--network")  # fmt: skip
+    if c.network_mode.startswith("container:"):
+        owner = c.network_mode.removeprefix("container:")
+        if any(p.published for p in c.ports) or c.publish_all:
+            fail(f"conflicting options: port publishing and the container type network mode: publish on {owner}",
+                 "--publish", "--publish-all", "--network")  # fmt: skip
+        if c.ports:
+            fail(f"conflicting options: port exposing and the container type network mode: expose on {owner}",
+                 "--expose", "--network")  # fmt: skip
+        for flag, present, what in (("--hostname", c.hostname, "hostname"), ("--dns", c.dns, "dns"),
+                                    ("--add-host", c.add_hosts, "custom host-to-IP mapping")):  # fmt: skip
+            if present:
+                fail(f"conflicting options: {what} and the network mode: set it on {owner}", flag, "--network")
+    if c.memory and c.memory_reservation and c.memory < c.memory_reservation:
+        fail("Minimum memory limit can not be less than memory reservation limit: raise -m",
+             "--memory", "--memory-reservation")  # fmt: skip
+    if c.memory_swap is not None and c.memory_swap != -1 and c.memory_swap > 0:
+        if not c.memory:
+            fail("You should always set the Memory limit when using Memoryswap limit: add -m", "--memory-swap")
+        if c.memory_swap < c.memory:
+            fail("Minimum memoryswap limit should be larger than memory limit: raise --memory-swap",
+                 "--memory", "--memory-swap")  # fmt: skip
     if c.entrypoint == [] and not c.command:
         fail("No command specified: --entrypoint '' resets the image's ENTRYPOINT and CMD; give the command "
              "after the image", "--entrypoint")  # fmt: skip

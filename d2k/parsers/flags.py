@@ -357,6 +357,11 @@ def _memory(attr: str, flag: str, what: str) -> Handler:
     return handle
 
 
+def _memory_swap(c: Container, value: str, ctx: FlagContext) -> None:
+    c.memory_swap = v.parse_memory_swap(value)
+    ctx.not_carried("swap is a node setting in Kubernetes")
+
+
 def _domainname(c: Container, value: str, ctx: FlagContext) -> None:
     c.domainname = value
     ctx.not_carried("no NIS domain name in Kubernetes (spec.subdomain means something else)")
@@ -610,7 +615,7 @@ FLAGS: tuple[Flag, ...] = (
     not_carried("--mac-address", reason="the CNI assigns interfaces", parse=v.parse_mac),
     custom("--memory", "-m", handler=_memory("memory", "--memory", "memory limit"), doc="resources.limits.memory (binary units)"),
     custom("--memory-reservation", handler=_memory("memory_reservation", "--memory-reservation", "memory reservation"), doc="resources.requests.memory"),
-    not_carried("--memory-swap", reason="swap is a node setting in Kubernetes", parse=v.parse_memory_swap),
+    custom("--memory-swap", handler=_memory_swap, fate=Fate.NOT_CARRIED, doc="swap is a node setting in Kubernetes"),
     not_carried("--memory-swappiness", reason="swap is a node setting in Kubernetes", parse=v.parse_swappiness),
     custom("--mount", handler=_mount, doc="bind: hostPath; volume: PVC or emptyDir; tmpfs: memory emptyDir"),
     custom("--name", handler=_name, doc="metadata.name (DNS-1123)"),

@@ -96,8 +96,19 @@ def _check_int(value: str, flag: str, lo: int, hi: int, fn: str, base0: bool = T
 
 
 def parse_int(value: str, flag: str) -> int:
-    """pflag int / int64 flags (`--cpu-shares`, `--stop-timeout`, ...): Go base-0 integer syntax."""
-    return _check_int(value, flag, -(1 << 63), (1 << 63) - 1, "ParseInt")
+    """pflag int / int64 flags (`--cpu-shares`, `--stop-timeout`, ...): Go base-0 integer syntax.
+
+    With `--cpu-quota` or `--cpu-period` the engine's range checks at create time apply too.
+    """
+    n = _check_int(value, flag, -(1 << 63), (1 << 63) - 1, "ParseInt")
+    if flag == "--cpu-quota" and 0 < n < 1000:
+        raise ValueError(f"invalid --cpu-quota {n}: CPU cfs quota can not be less than 1ms (i.e. 1000)")
+    if flag == "--cpu-period" and n != 0 and not 1000 <= n <= 1_000_000:
+        raise ValueError(
+            f"invalid --cpu-period {n}: CPU cfs period can not be less than 1ms (i.e. 1000) "
+            "or larger than 1s (i.e. 1000000)"
+        )
+    return n
 
 
 def parse_uint16(value: str, flag: str) -> int:
@@ -1220,10 +1231,11 @@ parse_cgroupns = parse_cgroupns_mode
 
 
 def parse_workdir(value: str) -> str:
-    """`-w`: "" (the image's) or an absolute path; the engine refuses a relative one."""
+    """`-w`: "" (the image's) or an absolute path; the engine refuses a relative one and stores the
+    path cleaned (`/a/../b/` -> `/b`, as Go's filepath.Clean)."""
     if value and not value.startswith("/"):
         raise ValueError(f"the working directory '{value}' is invalid, it needs to be an absolute path")
-    return value
+    return _posix_clean(value) if value else value
 
 
 def parse_attach(value: str) -> str:
