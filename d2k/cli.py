@@ -6,6 +6,7 @@ or an unreachable engine; 3 a bug in d2k (its own output failed validation, or a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from enum import StrEnum
@@ -180,8 +181,11 @@ def validate(
     def run() -> int:
         from d2k.validate import DEFAULT_K8S_VERSION, load_manifests, validate_objects
 
-        text, name = _read_input(file)
-        problems = validate_objects(load_manifests(text, name), k8s_version or DEFAULT_K8S_VERSION)
+        objects: list[dict[str, Any]] = []
+        for text, path in _manifest_inputs(file):
+            objects.extend(load_manifests(text, path))
+        name = "<stdin>" if file == "-" else file
+        problems = validate_objects(objects, k8s_version or DEFAULT_K8S_VERSION)
         for problem in problems:
             typer.echo(f"{name}: {problem.render()}", err=True)
         typer.echo(f"{name}: {len(problems)} problem(s)", err=True)
@@ -248,6 +252,18 @@ def _port_overrides(items: list[str]) -> dict[str, list[int]]:
     return overrides
 
 
+def _manifest_inputs(file: str) -> list[tuple[str, str]]:
+    """A folder (what --out writes) is read file by file: its visible *.yaml, *.yml and *.json, by name."""
+    folder = Path(file)
+    if file == "-" or not folder.is_dir():
+        return [_read_input(file)]
+    paths = sorted(p for p in folder.iterdir()
+                   if p.suffix in (".yaml", ".yml", ".json") and not p.name.startswith(".") and p.is_file())
+    if not paths:
+        raise InputError("no .yaml, .yml or .json file in this folder", file)
+    return [_read_input(str(p)) for p in paths]
+
+
 def _default_part_of(name: str) -> str:
     return "" if name == "<stdin>" else Path(name).stem
 
@@ -309,36 +325,92 @@ def _check_output(objects: list[dict[str, Any]], k8s_version: str) -> None:
 def write_file(path: Path, text: str) -> None:
     """Write through a temporary file and rename, so a reader never sees half a file."""
     tmp = path.with_name(f".{path.name}.d2k-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write it: {err.strerror or err}", str(path)) from None
 
 
 def write_folder(out: Path, files: dict[str, str], *, force: bool) -> None:
-    """Fill a temporary folder beside `out`, then rename it into place: the old folder or the new, never a mix."""
+    """Fill a hidden staging folder beside `out`, then swap it into place: the old folder or the new, never a mix.
+
+    Staging folders are named `.OUT.XXXXXXXX.d2k-new` (and `.d2k-old` for the folder being replaced).
+    A run killed half-way may leave one behind; the next run on the same --out puts a moved-aside
+    old folder back (when OUT is missing) and deletes the rest. Runs on one --out must not overlap.
+    """
+    out = Path(os.path.abspath(out))
+    try:
+        _clear_leftovers(out)
+        if out.exists() and not force:
+            raise InputError("exists already: add --force to replace it", str(out))
+        if out.exists() and not out.is_dir():
+            raise InputError("exists and is not a folder", str(out))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _swap_in(out, files)
+    except OSError as err:
+        raise InputError(f"cannot write it: {err.strerror or err}", str(out)) from None
+
+
+def _staging_names(out: Path) -> Any:
+    import re
+
+    return re.compile(rf"\.{re.escape(out.name)}\.[a-z0-9_]{{8}}\.d2k-(?:new|old)")
+
+
+def _clear_leftovers(out: Path) -> None:
+    """Undo what a killed run left beside `out` (see write_folder)."""
+    import shutil
+
+    if not out.parent.is_dir():
+        return
+    pattern = _staging_names(out)
+    for path in sorted(out.parent.iterdir()):
+        if not pattern.fullmatch(path.name):
+            continue
+        if path.name.endswith(".d2k-old") and not out.exists():
+            os.replace(path, out)  # killed between moving the old folder aside and moving the new one in
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _swap_in(out: Path, files: dict[str, str]) -> None:
     import shutil
     import tempfile
 
-    if out.exists() and not force:
-        raise InputError("exists already: add --force to replace it", str(out))
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder", str(out))
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-new", dir=parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-new", dir=out.parent))
     try:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
         staging.chmod(0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-old", dir=parent))
-            os.replace(out, old / "previous")
+        if not out.exists():
+            os.replace(staging, out)
+        elif _exchange(staging, out):
+            shutil.rmtree(staging, ignore_errors=True)  # it holds the old folder now
+        else:
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-old", dir=out.parent))
+            os.replace(out, old)  # rename(2) may replace an empty folder
             os.replace(staging, out)
             shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, out)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return bool(renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)
 
 
 def _progress_bar() -> Any:
@@ -362,14 +434,22 @@ def _guard(run: Any, debug: bool) -> NoReturn:
     except EngineError as err:
         _fail(f"d2k: {err}", 2)
     except InternalError as err:
+        _traceback(debug)
         _fail(f"d2k: internal error: {err}; please report it (run with --debug for details)", 3)
     except KeyboardInterrupt:
         _fail("d2k: interrupted", 130)
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, then exit 3
-        if debug:
-            raise
+        _traceback(debug)
         _fail(f"d2k: internal error ({type(err).__name__}): please report it; run with --debug for the traceback", 3)
     raise typer.Exit(code)
+
+
+def _traceback(debug: bool) -> None:
+    """With --debug, the traceback of the error being handled; the exit code stays 3."""
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -1,12 +1,15 @@
 """One place that turns objects into bytes: multi-document YAML, a v1 List in JSON, or one file per object.
 
 PyYAML's safe dumper quotes every string a YAML 1.1 reader could take for something else
-(`yes`, `on`, `0755`, `1.10`, `~`, `null`), so an env value stays a string for kubectl too.
+(`yes`, `on`, `0755`, `1.10`, `~`, `null`). Other readers see more: kubectl's go-yaml v2 reads
+`y`/`n` as booleans and `1e3`, `0o17`, `0X1F`, `+inf` as numbers (as YAML 1.2 does for some), so
+those are quoted too, and an env value stays a string for every reader.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
@@ -17,11 +20,29 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
 
 
+# strings PyYAML leaves plain that another YAML reader would not read as strings
+_AMBIGUOUS = re.compile(
+    r"[yYnN]"  # go-yaml v2 (kubectl): booleans
+    r"|[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9_]+"  # 1e3: a float in YAML 1.2 and Go
+    r"|[-+]?0[oObBxX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][-+]?[0-9_]+)?"  # 0o17, 0X1F, 0x1p-2: Go numbers
+    r"|[-+](?:inf|Inf|INF|infinity|Infinity|nan|NaN)"  # Go's ParseFloat after a sign
+)
+
+
 class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
     """Never `&id001` anchors: each object must read on its own, whatever the builders shared."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def _represent_str(dumper: Any, value: str) -> Any:
+    """Quote the strings other YAML readers would take for booleans or numbers (see the module docstring)."""
+    style = "'" if _AMBIGUOUS.fullmatch(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def to_yaml(objects: list[dict[str, Any]]) -> str:
