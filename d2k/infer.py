@@ -36,6 +36,8 @@ class Inference:
     port_overrides: dict[str, list[int]] = field(default_factory=dict)
     # host name -> (container, reason): names callers may use
     hosts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # nodePort -> the container that has it: a node port is opened once per cluster
+    node_ports: dict[int, str] = field(default_factory=dict)
 
 
 Rule = Callable[[Graph, Inference], None]
@@ -308,8 +310,13 @@ def _external_plan(c: Container, graph: Graph, inf: Inference) -> ServicePlan | 
         port = p.host_port or p.container_port
         node_port = None
         if kind != "ClusterIP" and p in external and p.host_port:
-            if p.host_port in NODE_PORT_RANGE:
+            holder = inf.node_ports.setdefault(p.host_port, c.name) if p.host_port in NODE_PORT_RANGE else None
+            if holder == c.name:
                 node_port = p.host_port
+            elif holder is not None:
+                inf.report.add("node-port-taken", Severity.APPROXIMATED,
+                               f"host port {p.host_port} is already the node port of {holder}: the cluster picks "
+                               "another one here", p.origin or c.origin, c.name)
             else:
                 inf.report.add("node-port-range", Severity.APPROXIMATED,
                                f"host port {p.host_port} is outside 30000-32767: the cluster picks the "

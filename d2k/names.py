@@ -44,7 +44,10 @@ def dns1035_label(name: str) -> str:
 def port_name(port: int, protocol: str = "tcp") -> str:
     """`http`, `redis`, `p8081`, `dns-udp`: IANA-style (<= 15 characters, a letter, no `--`)."""
     base = WELL_KNOWN_PORTS.get(port, f"p{port}")
-    return base if protocol == "tcp" else f"{base}-{protocol}"
+    name = base if protocol == "tcp" else f"{base}-{protocol}"
+    if len(name) > 15:  # `elasticsearch-udp`: fall back to the number, which always fits
+        name = f"p{port}" if protocol == "tcp" else f"p{port}-{protocol}"
+    return name
 
 
 def is_label_key(key: str) -> bool:

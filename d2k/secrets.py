@@ -38,3 +38,13 @@ def redact_assignment(text: str) -> str:
     if sep and value and is_credential(name, value):
         return f"{name}={REDACTED}"
     return text
+
+
+def redact_url(text: str) -> str:
+    """`postgres://u:pw@db/x` -> `postgres://u:<redacted>@db/x`; text without a URL password unchanged."""
+    match = _URL_PASSWORD.match(text)
+    if not match:
+        return text
+    head = match.group(0)
+    user = head[: head.rindex(":")]
+    return f"{user}:{REDACTED}@" + text[len(head):]

@@ -157,6 +157,18 @@ def made(engine: Any, stand_in_images: dict[str, str]) -> Iterator[Made]:
     tracker.cleanup()
 
 
+def _hypothesis_profiles() -> None:
+    """CI runs the same examples every time (a red CI is reproducible); developers' runs keep exploring."""
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+
+
+_hypothesis_profiles()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

@@ -206,3 +206,12 @@ def test_check_connectivity_reports_a_name_claimed_by_two_containers() -> None:
     )
     assert "service-conflict" in codes(report)
     assert any(d.code == "connectivity-gap" and d.container == "bb" for d in report.diagnostics)
+
+
+def test_plan_services_a_node_port_is_given_once() -> None:
+    g, report = graph_of(
+        "docker run -d --name aa -p 10.0.0.2:30080:80 nginx\ndocker run -d --name bb -p 10.0.0.3:30080:80 nginx\n"
+    )
+    by = {s.name: s for s in g.services}
+    assert by["aa"].ports[0].node_port == 30080 and by["bb"].ports[0].node_port is None
+    assert any(d.code == "node-port-taken" and d.container == "bb" for d in report.diagnostics)

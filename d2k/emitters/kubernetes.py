@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from d2k.model import Container, Graph, Healthcheck, Mount, ServicePlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
-from d2k.secrets import is_credential
+from d2k.secrets import is_credential, is_credential_name, is_credential_value
 
 NAME_LABEL = "app.kubernetes.io/name"
 PART_OF_LABEL = "app.kubernetes.io/part-of"
@@ -154,7 +155,11 @@ def _user_labels(c: Container, report: Report) -> tuple[dict[str, str], dict[str
     labels: dict[str, str] = {}
     annotations: dict[str, str] = dict(sorted(c.annotations.items()))
     for key, value in sorted(c.labels.items()):
-        if key.startswith("app.kubernetes.io/"):
+        if is_credential_name(key.rpartition("/")[2]) or is_credential_value(value):
+            report.add("label-credential", Severity.NOT_CARRIED,
+                       f"label {key} looks like a credential: not carried (labels are readable by anyone who can "
+                       "list Pods); put it in a Secret", c.origin, c.name)
+        elif key.startswith("app.kubernetes.io/"):
             annotations[key] = value
             report.add("label-annotation", Severity.APPROXIMATED,
                        f"label {key} is d2k's to set on workloads: kept as an annotation", c.origin, c.name)
@@ -330,24 +335,31 @@ def _container_ports(c: Container, graph: Graph) -> list[Obj]:
 
 
 def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tuple[tuple[list[Obj], list[Obj]], list[Obj]]:
-    """Plain -e values inline; credentials in a Secret; --env-file entries in a ConfigMap (envFrom)."""
+    """Plain -e values inline; credentials in a Secret; --env-file entries in a ConfigMap (envFrom).
+
+    A name Kubernetes refuses for the target release is reported and left out; a key a Secret or
+    ConfigMap cannot hold is stored under a safe key (credentials) or set inline (env-file entries).
+    """
     inline: list[Obj] = []
     secret: dict[str, str] = {}
     from_file: dict[str, str] = {}
     secret_name, config_name = f"{owner}-secret", f"{owner}-env"
     for var in sorted(c.env.values(), key=lambda e: e.name):
         value = var.value if var.value is not None else ""
-        if is_credential(var.name, var.value):
-            secret[var.name] = value
-            inline.append({"name": var.name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": var.name}}})
+        if not _env_name_ok(var.name, options.k8s_version):
+            report.add("env-name", Severity.NOT_CARRIED,
+                       f"env {var.name!r} is not a valid variable name for Kubernetes {options.k8s_version}: "
+                       "not carried", var.origin, c.name)  # fmt: skip
+        elif is_credential(var.name, var.value):
+            key = unique(_KEY_CHARS.sub("_", var.name), set(secret), 253)
+            secret[key] = value
+            inline.append({"name": var.name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}})
             if var.value is None:
                 report.add("secret-empty", Severity.APPROXIMATED,
                            f"{var.name} had no value on the command line: fill it in Secret {secret_name}",
                            var.origin, c.name)
-        elif var.env_file:
+        elif var.env_file and _KEY.match(var.name):
             from_file[var.name] = value
-        elif var.value is None:
-            inline.append({"name": var.name, "value": ""})
         else:
             inline.append({"name": var.name, "value": value})
     objects: list[Obj] = []
@@ -360,9 +372,20 @@ def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tupl
     return (inline, env_from), objects
 
 
+_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")  # ConfigMap and Secret keys
+_KEY_CHARS = re.compile(r"[^-._a-zA-Z0-9]")
+_ENV_NAME_OLD = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")  # before 1.32 (KEP-4369 relaxed it)
+_ENV_NAME = re.compile(r"^[\x21-\x3c\x3e-\x7e][\x20-\x3c\x3e-\x7e]*$")  # printable ASCII but `=`
+
+
+def _env_name_ok(name: str, k8s_version: str) -> bool:
+    pattern = _ENV_NAME if _version(k8s_version) >= (1, 32) else _ENV_NAME_OLD
+    return bool(pattern.match(name))
+
+
 def config_map(name: str, data: dict[str, str], c: Container, options: EmitOptions) -> Obj:
     meta = _metadata(name, options)
-    files = [os.path.basename(f) for f in c.env_files]
+    files = [os.path.basename(f) for f in c.env_files if not is_credential_value(f)]
     if files:
         meta["annotations"] = {"d2k.io/env-files": ",".join(files)}
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": dict(sorted(data.items()))}

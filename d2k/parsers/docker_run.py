@@ -20,7 +20,7 @@ from d2k.model import Container, FlagUse, Graph, Network, Origin, Volume
 from d2k.parsers.flags import FLAGS, TABLE, Flag, FlagContext, settle
 from d2k.parsers.text import Command, Word, extract
 from d2k.report import Diagnostic, Report, Severity
-from d2k.secrets import redact_assignment
+from d2k.secrets import redact_assignment, redact_url
 
 # Docker's global options that may stand between `docker` and `run`, and whether they take a value.
 _GLOBAL_OPTIONS = {
@@ -53,9 +53,10 @@ def parse_text(text: str, file: str, *, base_dir: str = ".") -> Parsed:
     graph = Graph()
     read_file = _file_reader(base_dir)
     spans: list[tuple[int, int, str]] = []  # (first line, last line, container) of each run command
+    suffixes: dict[str, int] = {}  # derived name -> next free number (redis, redis-2, redis-3, ...)
     for command in extraction.commands:
         before = len(graph.containers)
-        _read_command(command, file, graph, report, read_file)
+        _read_command(command, file, graph, report, read_file, suffixes)
         if len(graph.containers) > before:
             spans.append((command.words[0].line, command.words[-1].line, next(reversed(graph.containers))))
     if not graph.containers:
@@ -88,7 +89,12 @@ def _file_reader(base_dir: str) -> Callable[[str], str | None]:
 
 
 def _read_command(
-    command: Command, file: str, graph: Graph, report: Report, read_file: Callable[[str], str | None]
+    command: Command,
+    file: str,
+    graph: Graph,
+    report: Report,
+    read_file: Callable[[str], str | None],
+    suffixes: dict[str, int],
 ) -> None:
     words = command.words
     i = _skip_global_options(words, 1, file)
@@ -104,7 +110,7 @@ def _read_command(
         except HelpRequested:
             report.add("skipped-help", Severity.INFO, "skipped: --help prints usage and creates no container", origin)
             return
-        _add_container(graph, container, file)
+        _add_container(graph, container, file, suffixes)
     elif verb[:2] == ["network", "create"]:
         network = _parse_create(words[i + 2 :], file, origin, "network")
         graph.networks[network] = Network(network, origin=origin)
@@ -152,7 +158,7 @@ def _parse_create(words: tuple[Word, ...], file: str, origin: Origin, what: str)
     return names[-1]
 
 
-def _add_container(graph: Graph, container: Container, file: str) -> None:
+def _add_container(graph: Graph, container: Container, file: str, suffixes: dict[str, int]) -> None:
     if container.name in graph.containers:
         first = graph.containers[container.name].origin
         if container.name_given:
@@ -161,9 +167,11 @@ def _add_container(graph: Graph, container: Container, file: str) -> None:
                 file,
                 container.origin.line,
             )
-        base, n = container.name, 2
+        base = container.name
+        n = suffixes.get(base, 2)  # the next free number per base: one look, not a scan from 2 each time
         while f"{base}-{n}" in graph.containers:
             n += 1
+        suffixes[base] = n + 1
         container.name = f"{base}-{n}"
     graph.containers[container.name] = container
 
@@ -292,7 +300,7 @@ class _RunReader:
 
 def _shown(written: list[str], value: str) -> str:
     """The flag as written, shell-quoted, with a credential value redacted (however the flag was spelled)."""
-    words = [shlex.quote(w) for w in written]
+    words = [shlex.quote(redact_url(w)) for w in written]
     safe = redact_assignment(value)
     if safe != value and written[-1].endswith(value):
         words[-1] = shlex.quote(written[-1][: len(written[-1]) - len(value)] + safe)

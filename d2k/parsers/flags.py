@@ -14,6 +14,7 @@ from typing import Any
 from d2k.errors import HelpRequested
 from d2k.model import Container, EnvVar, Fate, Healthcheck, Link, Mount, NetworkAttachment, Origin
 from d2k.parsers import values as v
+from d2k.secrets import redact_url
 
 
 @dataclass(slots=True)
@@ -155,9 +156,10 @@ def _env_file(c: Container, value: str, ctx: FlagContext) -> None:
     c.env_files.append(value)
     text = ctx.read_file(value)
     if text is None:
+        shown = redact_url(value)
         ctx.approximated(
-            f"env file {value} is not here: its ConfigMap is emitted empty; fill it with "
-            f"kubectl create configmap --from-env-file={value}"
+            f"env file {shown} is not here: its ConfigMap is emitted empty; fill it with "
+            f"kubectl create configmap --from-env-file={shown}"
         )
         return
     for line, key, val in v.parse_env_file(text, value):
