@@ -302,8 +302,10 @@ def _finish(
             files = render.to_files(result.objects)
         write_folder(out, files, force=force)
     else:
-        text = render.to_json(result.objects) if output is Output.json else render.to_yaml(result.objects)
-        sys.stdout.write(text)
+        if output is Output.json:
+            sys.stdout.write(render.to_json(result.objects))
+        else:
+            render.write_yaml(result.objects, sys.stdout.write)
         sys.stdout.flush()
     if report_file is not None:
         write_file(report_file, to_json(result.report, result.graph, result.objects, inputs))

@@ -161,3 +161,21 @@ def test_port_names_always_fit_fifteen_characters() -> None:
             name = port_name(port, protocol)
             assert len(name) <= 15 and "--" not in name and any(ch.isalpha() for ch in name)
     assert port_name(9200, "udp") == "p9200-udp"
+
+
+def test_fast_yaml_writes_exactly_what_pyyaml_writes() -> None:
+    from d2k.emitters import output
+
+    tricky = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "labels": {}},
+              "data": {"multi": "line one\nline two", "empty": "", "yes": "yes", "q": "it's", "k" * 140: "long key",
+                       "e": [], "n": None, "t": True, "i": 3, "nested": [{"a": [1, {"b": "c"}]}, []]}}  # fmt: skip
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    objects = [tricky]
+    for sample in sorted(samples.iterdir()):
+        objects += convert_text(sample.read_text(encoding="utf-8"), sample.name, options=Options(),
+                                base_dir=str(samples)).objects  # fmt: skip
+    for obj in objects:
+        assert output.to_yaml([obj]) == "---\n" + output._pyyaml(obj)
+    chunks: list[str] = []
+    output.write_yaml(objects, chunks.append)
+    assert "".join(chunks) == output.to_yaml(objects)

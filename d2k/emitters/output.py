@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -47,11 +48,101 @@ _Dumper.add_representer(str, _represent_str)
 
 def to_yaml(objects: list[dict[str, Any]]) -> str:
     """Multi-document YAML, keys in the order the builders chose, byte-identical from run to run."""
-    return "".join(
-        "---\n" + yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                            width=1 << 16)
-        for obj in objects
-    )
+    return "".join(_document(obj) for obj in objects)
+
+
+def write_yaml(objects: list[dict[str, Any]], write: Callable[[str], Any]) -> None:
+    """The same text as to_yaml, one document at a time: a large conversion never holds it all twice."""
+    for obj in objects:
+        write(_document(obj))
+
+
+def _document(obj: dict[str, Any]) -> str:
+    lines = ["---\n"]
+    if _mapping(obj, 0, lines):
+        return "".join(lines)
+    return "---\n" + _pyyaml(obj)
+
+
+def _pyyaml(obj: Any) -> str:
+    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                     width=1 << 16)
+
+
+# PyYAML's representer is pure Python even with the C emitter and was half of a large run. The block
+# layout of plain dicts and lists is simple; what is subtle is how each scalar is written, and that
+# stays PyYAML's decision: each distinct string is dumped once by PyYAML and the text reused. A
+# document with anything else (a multi-line string, a key over 128 characters) is dumped by PyYAML.
+_SCALARS: dict[str, str | None] = {}
+_SIMPLE_KEY_LIMIT = 128  # PyYAML writes longer keys in the `? key` form
+
+
+def _scalar(value: Any) -> str | None:
+    kind = type(value)
+    if kind is str:
+        try:
+            return _SCALARS[value]
+        except KeyError:
+            text = _pyyaml(value)
+            text = text[:-5] if text.endswith("\n...\n") else text[:-1]
+            rendered = None if "\n" in text else text
+            if len(_SCALARS) < 1 << 16:
+                _SCALARS[value] = rendered
+            return rendered
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if value is None:
+        return "null"
+    return None
+
+
+def _mapping(obj: dict[str, Any], indent: int, out: list[str]) -> bool:
+    pad = " " * indent
+    for key, value in obj.items():
+        name = _scalar(key)
+        if name is None or len(name) > _SIMPLE_KEY_LIMIT:
+            return False
+        if type(value) is dict:
+            if not value:
+                out.append(f"{pad}{name}: {{}}\n")
+                continue
+            out.append(f"{pad}{name}:\n")
+            if not _mapping(value, indent + 2, out):
+                return False
+        elif type(value) is list:
+            if not value:
+                out.append(f"{pad}{name}: []\n")
+                continue
+            out.append(f"{pad}{name}:\n")
+            if not _sequence(value, indent, out):
+                return False
+        else:
+            text = _scalar(value)
+            if text is None:
+                return False
+            out.append(f"{pad}{name}: {text}\n")
+    return True
+
+
+def _sequence(items: list[Any], indent: int, out: list[str]) -> bool:
+    """A sequence in a mapping, as PyYAML writes it: `- ` at the mapping's own indent."""
+    pad = " " * indent
+    for item in items:
+        if type(item) is dict and item:
+            start = len(out)
+            if not _mapping(item, indent + 2, out):
+                return False
+            out[start] = f"{pad}- {out[start][indent + 2:]}"
+        elif type(item) in (dict, list):
+            return False
+        else:
+            text = _scalar(item)
+            if text is None:
+                return False
+            out.append(f"{pad}- {text}\n")
+    return True
 
 
 def to_json(objects: list[dict[str, Any]]) -> str:
