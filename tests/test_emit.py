@@ -179,3 +179,16 @@ def test_fast_yaml_writes_exactly_what_pyyaml_writes() -> None:
     chunks: list[str] = []
     output.write_yaml(objects, chunks.append)
     assert "".join(chunks) == output.to_yaml(objects)
+
+
+def test_two_volumes_with_one_kubernetes_name_keep_separate_claims() -> None:
+    result = convert("docker run -d --name aa -v my_data:/a -v my-data:/b example/a\n"
+                     "docker run -d --name bb -v my_data:/a example/b\n")  # fmt: skip
+    claims = by_kind(result.objects, "PersistentVolumeClaim")
+    assert sorted(claims) == ["my-data", "my-data-2"]
+    assert claims["my-data"]["metadata"]["annotations"] == {"d2k.io/docker-volume": "my_data"}
+    aa = {v["persistentVolumeClaim"]["claimName"] for v in
+          by_kind(result.objects, "Deployment")["aa"]["spec"]["template"]["spec"]["volumes"]}  # fmt: skip
+    bb = by_kind(result.objects, "Deployment")["bb"]["spec"]["template"]["spec"]["volumes"]
+    assert aa == {"my-data", "my-data-2"} and bb[0]["persistentVolumeClaim"]["claimName"] == "my-data"
+    assert any(d.code == "claim-renamed" for d in result.report.diagnostics)

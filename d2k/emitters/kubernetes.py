@@ -578,10 +578,8 @@ def _volume(
 ) -> str:
     """The pod volume backing a mount (created on first use): PVC, emptyDir or hostPath."""
     if m.type == "volume" and m.source:
-        claim = dns1123_label(m.source, "data")
+        claim = _claim(m.source, owner, claims, report, options)
         name = claim
-        if claim not in claims:
-            claims[claim] = persistent_volume_claim(claim, m.source, options)
         source: Obj = {"persistentVolumeClaim": {"claimName": claim}}
     elif m.type == "bind":
         name = "host-" + dns1123_label(m.source, "path")
@@ -601,6 +599,20 @@ def _volume(
     if existing is not None and {k: v for k, v in existing.items() if k != "name"} != source:
         name = unique(name, set(pod.volumes))
     pod.volumes.setdefault(name, {"name": name, **source})
+    return name
+
+
+def _claim(volume: str, owner: Container, claims: dict[str, Obj], report: Report, options: EmitOptions) -> str:
+    """The PVC of a Docker volume: one per volume, shared by every Pod that mounts it, names never merged."""
+    for name, claim in claims.items():
+        if claim["metadata"].get("annotations", {}).get("d2k.io/docker-volume", name) == volume:
+            return name
+    wanted = dns1123_label(volume, "data")
+    name = unique(wanted, set(claims))
+    if name != wanted:
+        report.add("claim-renamed", Severity.APPROXIMATED,
+                   f"volume {volume} becomes claim {name}: {wanted} is another volume's", owner.origin, owner.name)
+    claims[name] = persistent_volume_claim(name, volume, options)
     return name
 
 
