@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 
+from d2k import validate as rules  # the API server's grammars, in one place
+
 _NOT_DNS = re.compile(r"[^a-z0-9-]+")
 _DASHES = re.compile(r"-{2,}")
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 # Short, readable names for well-known ports (a port name must hold a letter and fit 15 characters).
 WELL_KNOWN_PORTS = {
@@ -20,11 +18,11 @@ WELL_KNOWN_PORTS = {
 
 
 def is_dns1123_label(name: str) -> bool:
-    return len(name) <= 63 and bool(_DNS1123_LABEL.match(name))
+    return not rules.dns1123_label(name)
 
 
 def is_dns1035_label(name: str) -> bool:
-    return len(name) <= 63 and bool(_DNS1035_LABEL.match(name))
+    return not rules.dns1035_label(name)
 
 
 def dns1123_label(name: str, fallback: str = "x") -> str:
@@ -51,14 +49,11 @@ def port_name(port: int, protocol: str = "tcp") -> str:
 
 
 def is_label_key(key: str) -> bool:
-    prefix, sep, name = key.rpartition("/")
-    if sep and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
-        return False
-    return 0 < len(name) <= 63 and bool(_LABEL_NAME.match(name))
+    return not rules.qualified_name(key)
 
 
 def is_label_value(value: str) -> bool:
-    return value == "" or (len(value) <= 63 and bool(_LABEL_NAME.match(value)))
+    return not rules.label_value(value)
 
 
 def unique(name: str, taken: set[str], limit: int = 63) -> str:

@@ -111,43 +111,30 @@ _ENV_VAR_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 
 
+def _grammar(value: str, limit: int, pattern: re.Pattern[str], message: str) -> list[str]:
+    """The API server's two findings for a name: too long, and not of its grammar."""
+    errs = [f"must be no more than {limit} characters"] if len(value) > limit else []
+    if not pattern.match(value):
+        errs.append(message)
+    return errs
+
+
 def dns1123_label(value: str) -> list[str]:
     """RFC 1123 label: container, volume and Service port names, namespaces."""
-    errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _DNS1123_LABEL.match(value):
-        errs.append(
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-            "and must start and end with an alphanumeric character"
-        )
-    return errs
+    return _grammar(value, 63, _DNS1123_LABEL, "a lowercase RFC 1123 label must consist of lower case alphanumeric "
+                    "characters or '-', and must start and end with an alphanumeric character")  # fmt: skip
 
 
 def dns1123_subdomain(value: str) -> list[str]:
     """RFC 1123 subdomain: the names of most objects, label-key prefixes, host aliases."""
-    errs = []
-    if len(value) > 253:
-        errs.append("must be no more than 253 characters")
-    if not _DNS1123_SUBDOMAIN.match(value):
-        errs.append(
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-            "and must start and end with an alphanumeric character"
-        )
-    return errs
+    return _grammar(value, 253, _DNS1123_SUBDOMAIN, "a lowercase RFC 1123 subdomain must consist of lower case "
+                    "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")  # fmt: skip
 
 
 def dns1035_label(value: str) -> list[str]:
     """RFC 1035 label: Service names, which become DNS names and so must start with a letter."""
-    errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _DNS1035_LABEL.match(value):
-        errs.append(
-            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
-            "start with an alphabetic character, and end with an alphanumeric character"
-        )
-    return errs
+    return _grammar(value, 63, _DNS1035_LABEL, "a DNS-1035 label must consist of lower case alphanumeric characters "
+                    "or '-', start with an alphabetic character, and end with an alphanumeric character")  # fmt: skip
 
 
 def qualified_name(value: str) -> list[str]:
@@ -182,15 +169,8 @@ def qualified_name(value: str) -> list[str]:
 
 def label_value(value: str) -> list[str]:
     """Label values: empty, or up to 63 alphanumerics with '-', '_', '.' inside."""
-    errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _LABEL_VALUE.match(value):
-        errs.append(
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-            "and must start and end with an alphanumeric character"
-        )
-    return errs
+    return _grammar(value, 63, _LABEL_VALUE, "a valid label must be an empty string or consist of alphanumeric "
+                    "characters, '-', '_' or '.', and must start and end with an alphanumeric character")  # fmt: skip
 
 
 def port_name(value: str) -> list[str]:
