@@ -48,10 +48,10 @@ class _Pod:
 def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
     """All objects for the graph, sorted by kind then name: the order `kubectl apply` is happy with."""
     objects: list[Obj] = []
-    claims: dict[str, Obj] = {}
+    claims = _Claims()
     for root, members in _pods(graph).items():
         objects.extend(_workload_objects(graph, root, members, report, options, claims))
-    objects.extend(claims.values())
+    objects.extend(claims.by_volume.values())
     objects.extend(service(plan, graph, options) for plan in graph.services)
     if options.namespace:
         objects.append(namespace(options))
@@ -86,7 +86,7 @@ def namespace(options: EmitOptions) -> Obj:
 
 
 def _workload_objects(
-    graph: Graph, root: str, members: list[Container], report: Report, options: EmitOptions, claims: dict[str, Obj]
+    graph: Graph, root: str, members: list[Container], report: Report, options: EmitOptions, claims: _Claims
 ) -> list[Obj]:
     name = graph.workload_names[root]
     pod = _Pod()
@@ -277,7 +277,7 @@ def _node_selector(c: Container) -> dict[str, str]:
 
 def container(
     c: Container, cname: str, env: tuple[list[Obj], list[Obj]], pod: _Pod, graph: Graph, report: Report,
-    options: EmitOptions, claims: dict[str, Obj],
+    options: EmitOptions, claims: _Claims,
 ) -> Obj:
     spec: Obj = {"name": cname, "image": c.image}
     if c.pull:
@@ -541,7 +541,7 @@ def _security_context(c: Container, report: Report, options: EmitOptions) -> Obj
 
 
 def _volume_mounts(
-    c: Container, cname: str, pod: _Pod, graph: Graph, report: Report, options: EmitOptions, claims: dict[str, Obj]
+    c: Container, cname: str, pod: _Pod, graph: Graph, report: Report, options: EmitOptions, claims: _Claims
 ) -> list[Obj]:
     mounts: list[Obj] = []
     sources = [(m, c) for m in c.mounts]
@@ -574,7 +574,7 @@ def _as_mode(m: Mount, mode: str) -> Mount:
 
 
 def _volume(
-    m: Mount, owner: Container, cname: str, pod: _Pod, report: Report, options: EmitOptions, claims: dict[str, Obj]
+    m: Mount, owner: Container, cname: str, pod: _Pod, report: Report, options: EmitOptions, claims: _Claims
 ) -> str:
     """The pod volume backing a mount (created on first use): PVC, emptyDir or hostPath."""
     if m.type == "volume" and m.source:
@@ -602,17 +602,26 @@ def _volume(
     return name
 
 
-def _claim(volume: str, owner: Container, claims: dict[str, Obj], report: Report, options: EmitOptions) -> str:
+@dataclass(slots=True)
+class _Claims:
+    """The PVCs so far: by Docker volume name, and the Kubernetes names taken (one look each, never a scan)."""
+
+    by_volume: dict[str, Obj] = field(default_factory=dict)
+    taken: set[str] = field(default_factory=set)
+
+
+def _claim(volume: str, owner: Container, claims: _Claims, report: Report, options: EmitOptions) -> str:
     """The PVC of a Docker volume: one per volume, shared by every Pod that mounts it, names never merged."""
-    for name, claim in claims.items():
-        if claim["metadata"].get("annotations", {}).get("d2k.io/docker-volume", name) == volume:
-            return name
+    existing = claims.by_volume.get(volume)
+    if existing is not None:
+        return str(existing["metadata"]["name"])
     wanted = dns1123_label(volume, "data")
-    name = unique(wanted, set(claims))
+    name = unique(wanted, claims.taken)
     if name != wanted:
         report.add("claim-renamed", Severity.APPROXIMATED,
                    f"volume {volume} becomes claim {name}: {wanted} is another volume's", owner.origin, owner.name)
-    claims[name] = persistent_volume_claim(name, volume, options)
+    claims.taken.add(name)
+    claims.by_volume[volume] = persistent_volume_claim(name, volume, options)
     return name
 
 
