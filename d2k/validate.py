@@ -654,23 +654,25 @@ def rule_container_ports(obj: Obj, version: tuple[int, int]) -> Iterator[Finding
                 if not errs and name in names:
                     yield f"{path}.name", f"Duplicate value: {name!r}"
                 names.add(name)
-            protocol = port.get("protocol") or "TCP"
-            if protocol not in _PROTOCOLS:
-                yield (
-                    f"{path}.protocol",
-                    f'Unsupported value: {protocol!r}: supported values: "SCTP", "TCP", "UDP"',
-                )
-            number = _int(port.get("containerPort"))
-            if number is not None:
-                for msg in port_number(number):
-                    yield f"{path}.containerPort", f"Invalid value: {number}: {msg}"
-                if (number, protocol) in pairs:
-                    yield path, f"Duplicate value: containerPort {number}/{protocol} is listed twice"
-                pairs.add((number, protocol))
+            yield from _numbered_port(port, path, "containerPort", pairs)
             host = _int(port.get("hostPort"))
             if host is not None and host != 0:
                 for msg in port_number(host):
                     yield f"{path}.hostPort", f"Invalid value: {host}: {msg}"
+
+
+def _numbered_port(port: Obj, path: str, field: str, pairs: set[tuple[int, str]]) -> Iterator[Finding]:
+    """What container and Service ports share: a known protocol, a valid number, each number/protocol once."""
+    protocol = port.get("protocol") or "TCP"
+    if protocol not in _PROTOCOLS:
+        yield f"{path}.protocol", f'Unsupported value: {protocol!r}: supported values: "SCTP", "TCP", "UDP"'
+    number = _int(port.get(field))
+    if number is not None:
+        for msg in port_number(number):
+            yield f"{path}.{field}", f"Invalid value: {number}: {msg}"
+        if (number, protocol) in pairs:
+            yield path, f"Duplicate value: {field} {number}/{protocol} is listed twice"
+        pairs.add((number, protocol))
 
 
 _SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
@@ -701,19 +703,7 @@ def rule_service_ports(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
             names.add(name)
         elif len(ports) > 1:
             yield f"{path}.name", "Required value: a name is required when a Service has several ports"
-        protocol = port.get("protocol") or "TCP"
-        if protocol not in _PROTOCOLS:
-            yield (
-                f"{path}.protocol",
-                f'Unsupported value: {protocol!r}: supported values: "SCTP", "TCP", "UDP"',
-            )
-        number = _int(port.get("port"))
-        if number is not None:
-            for msg in port_number(number):
-                yield f"{path}.port", f"Invalid value: {number}: {msg}"
-            if (number, protocol) in pairs:
-                yield path, f"Duplicate value: port {number}/{protocol} is listed twice"
-            pairs.add((number, protocol))
+        yield from _numbered_port(port, path, "port", pairs)
         target = port.get("targetPort")
         if target is not None and target != 0:
             for msg in _int_or_port_name(target):
