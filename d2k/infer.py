@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from d2k import catalog
 from d2k.errors import InputError
 from d2k.model import Container, Edge, Graph, Mount, Origin, Port, ServicePlan, ServicePort
-from d2k.names import dns1035_label, dns1123_label, port_name, unique
+from d2k.names import dns1035_label, dns1123_label, unique
 from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential
 
@@ -397,4 +397,4 @@ def infer(graph: Graph, inf: Inference) -> Graph:
     return graph
 
 
-__all__ = ["RULES", "Inference", "infer", "port_name"]
+__all__ = ["RULES", "Inference", "infer"]

@@ -410,3 +410,16 @@ def test_memory_below_the_engine_minimum_is_rejected(flag: str) -> None:
 
     with pytest.raises(InputError, match="allowed is 6MB"):
         parse_text(f"docker run {flag} alpine\n", "cmds.txt")
+
+
+def test_network_and_volume_create_names_skip_option_values() -> None:
+    from d2k.parsers.docker_run import parse_text
+
+    text = ("docker network create -d bridge --subnet=10.9.0.0/16 back\n"
+            "docker volume create --name data\n"
+            "docker run -d --name app --network back -v data:/data alpine\n")  # fmt: skip
+    graph = parse_text(text, "cmds.txt").graph
+    assert list(graph.networks) == ["back"] and list(graph.volumes) == ["data"]
+    with pytest.raises(InputError) as err:
+        parse_text("docker network create -d bridge\ndocker run -d alpine\n", "cmds.txt")
+    assert str(err.value) == "cmds.txt:1: docker network create needs a name"

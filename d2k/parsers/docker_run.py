@@ -133,29 +133,36 @@ def _skip_global_options(words: tuple[Word, ...], i: int, file: str) -> int:
     return i
 
 
+# options of `docker network create` / `docker volume create` that take a value
+_CREATE_VALUED = frozenset({"-d", "--driver", "--subnet", "--gateway", "--ip-range", "-o", "--opt", "--label",
+                            "--scope", "--ipam-driver", "--ipam-opt", "--aux-address", "--config-from", "--name"})
+
+
 def _parse_create(words: tuple[Word, ...], file: str, origin: Origin, what: str) -> str:
-    """`docker network create [opts] NAME` / `docker volume create [opts] [NAME]`: the name is what matters."""
-    names = [w.text for w in words if not w.text.startswith("-")]
-    valued = {"-d", "--driver", "--subnet", "--gateway", "--ip-range", "-o", "--opt", "--label", "--scope",
-              "--ipam-driver", "--ipam-opt", "--aux-address", "--config-from", "--name"}  # fmt: skip
-    # drop the values of options that take one
-    kept: list[str] = []
-    skip = False
-    for w in words:
-        if skip:
-            skip = False
+    """`docker network create [opts] NAME` / `docker volume create [opts] [NAME]`: the name is what matters.
+
+    Option values are skipped with their option (`-d bridge` names nothing); `--name NAME` is the old
+    volume syntax and names it too.
+    """
+    positional: list[str] = []
+    named = ""
+    i = 0
+    while i < len(words):
+        flag, eq, inline = words[i].text.partition("=")
+        if flag in _CREATE_VALUED:
+            value = inline if eq else (words[i + 1].text if i + 1 < len(words) else "")
+            named = value if flag == "--name" else named
+            i += 1 if eq else 2
             continue
-        if w.text in valued:
-            skip = True
-            continue
-        if not w.text.startswith("-"):
-            kept.append(w.text)
-    names = kept or names
-    if not names:
+        if not flag.startswith("-"):
+            positional.append(words[i].text)
+        i += 1
+    name = positional[-1] if positional else named
+    if not name:
         if what == "volume":
             raise InputError("docker volume create without a name makes an anonymous volume: name it", file, origin.line)
         raise InputError(f"docker {what} create needs a name", file, origin.line)
-    return names[-1]
+    return name
 
 
 def _add_container(graph: Graph, container: Container, file: str, suffixes: dict[str, int]) -> None:
