@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -86,23 +87,84 @@ def main_options(
     """Migrate docker run commands and running containers to Kubernetes manifests."""
 
 
-@app.command("from-commands", epilog=EXAMPLES)
+@dataclass(frozen=True, slots=True)
+class Convert:
+    """The options every conversion command shares, declared once in CONVERT_OPTIONS."""
+
+    output: Output = Output.yaml
+    out: Path | None = None
+    force: bool = False
+    namespace: str = ""
+    workload: Workload = Workload.deployment
+    expose_type: ExposeType = ExposeType.NodePort
+    storage_size: str = "1Gi"
+    port: list[str] | None = None
+    report: Path | None = None
+    strict: bool = False
+    k8s_version: str = ""
+    part_of: str = ""
+    quiet: bool = False
+    debug: bool = False
+
+
+# One row per shared option: (parameter name, its typer annotation). Adding an option to every
+# conversion command is a field of Convert plus one row here.
+CONVERT_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("output", OutputOpt),
+    ("out", OutDirOpt),
+    ("force", ForceOpt),
+    ("namespace", NamespaceOpt),
+    ("workload", WorkloadOpt),
+    ("expose_type", ExposeOpt),
+    ("storage_size", StorageOpt),
+    ("port", PortOpt),
+    ("report", ReportOpt),
+    ("strict", StrictOpt),
+    ("k8s_version", VersionOpt),
+    ("part_of", PartOfOpt),
+    ("quiet", QuietOpt),
+    ("debug", DebugOpt),
+)
+
+
+def conversion_command(name: str) -> Any:
+    """Register a conversion command: its own parameters, then the shared ones packed into `convert: Convert`.
+
+    typer reads a command's parameters from its signature; the wrapper's signature is the command's
+    own parameters plus one per CONVERT_OPTIONS row, so each shared option is declared once.
+    """
+
+    def register(func: Any) -> Any:
+        import functools
+        import inspect
+
+        own = [p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "convert"]
+        defaults = Convert()
+        shared = [
+            inspect.Parameter(field, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                              default=getattr(defaults, field))
+            for field, annotation in CONVERT_OPTIONS
+        ]
+        names = {field for field, _ in CONVERT_OPTIONS}
+
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> None:
+            convert = Convert(**{k: v for k, v in kwargs.items() if k in names})
+            func(**{k: v for k, v in kwargs.items() if k not in names}, convert=convert)
+
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        del command.__wrapped__  # typer must see the combined signature, not the original
+        return app.command(name, epilog=EXAMPLES)(command)
+
+    return register
+
+
+@conversion_command("from-commands")
 def from_commands(
     file: Annotated[str, typer.Argument(help="text, shell script or Markdown with docker run lines; - for stdin")],
-    output: OutputOpt = Output.yaml,
-    out: OutDirOpt = None,
-    force: ForceOpt = False,
-    namespace: NamespaceOpt = "",
-    workload: WorkloadOpt = Workload.deployment,
-    expose_type: ExposeOpt = ExposeType.NodePort,
-    storage_size: StorageOpt = "1Gi",
-    port: PortOpt = None,
-    report: ReportOpt = None,
-    strict: StrictOpt = False,
-    k8s_version: VersionOpt = "",
-    part_of: PartOfOpt = "",
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    convert: Convert,
 ) -> None:
     """Convert the docker run lines of FILE (plain list, shell script or Markdown)."""
 
@@ -110,15 +172,14 @@ def from_commands(
         from d2k.core import convert_text
 
         text, name = _read_input(file)
-        options = _options(namespace, workload, expose_type, storage_size, port, k8s_version,
-                           part_of or _default_part_of(name))
+        options = _options(convert, convert.part_of or _default_part_of(name))
         result = convert_text(text, name, options=options)
-        return _finish(result, [name], output, out, force, report, strict, quiet, options.k8s_version)
+        return _finish(result, [name], convert, options.k8s_version)
 
-    _guard(run, debug)
+    _guard(run, convert.debug)
 
 
-@app.command("from-running", epilog=EXAMPLES)
+@conversion_command("from-running")
 def from_running(
     names: Annotated[list[str] | None, typer.Argument(help="containers to read (default: all running)")] = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="include stopped containers")] = False,
@@ -126,20 +187,8 @@ def from_running(
         list[str] | None, typer.Option("--filter", "-f", help="KEY=VALUE, as docker ps --filter")
     ] = None,
     project: Annotated[str, typer.Option("--project", help="only this compose project")] = "",
-    output: OutputOpt = Output.yaml,
-    out: OutDirOpt = None,
-    force: ForceOpt = False,
-    namespace: NamespaceOpt = "",
-    workload: WorkloadOpt = Workload.deployment,
-    expose_type: ExposeOpt = ExposeType.NodePort,
-    storage_size: StorageOpt = "1Gi",
-    port: PortOpt = None,
-    report: ReportOpt = None,
-    strict: StrictOpt = False,
-    k8s_version: VersionOpt = "",
-    part_of: PartOfOpt = "",
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    convert: Convert,
 ) -> None:
     """Convert the containers of the Docker engine named by DOCKER_HOST (read-only)."""
 
@@ -155,19 +204,18 @@ def from_running(
             if not sep or not key:
                 raise InputError(f"--filter {item}: give KEY=VALUE, e.g. --filter label=app=web")
             filters.setdefault(key, []).append(value)
-        progress = _progress_bar() if sys.stderr.isatty() and not quiet else None
+        progress = _progress_bar() if sys.stderr.isatty() and not convert.quiet else None
         found = read_engine(names or None, all=all_, filters=filters or None, project=project or None,
                             progress=progress)
         graph = Graph(containers={c.name: c for c in found.containers}, networks=found.networks,
                       volumes=found.volumes)
         rep = Report()
         rep.extend(found.diagnostics)
-        options = _options(namespace, workload, expose_type, storage_size, port, k8s_version,
-                           part_of or project or "")
+        options = _options(convert, convert.part_of or project or "")
         result = convert_graph(graph, report=rep, options=options)
-        return _finish(result, ["engine"], output, out, force, report, strict, quiet, options.k8s_version)
+        return _finish(result, ["engine"], convert, options.k8s_version)
 
-    _guard(run, debug)
+    _guard(run, convert.debug)
 
 
 @app.command("validate")
@@ -202,28 +250,26 @@ def flags() -> None:
     typer.echo(flags_reference(), nl=False)
 
 
-def _options(
-    namespace: str, workload: Workload, expose_type: ExposeType, storage_size: str, port: list[str] | None,
-    k8s_version: str, part_of: str,
-) -> Any:
+def _options(convert: Convert, part_of: str) -> Any:
     from d2k.core import Options
     from d2k.names import dns1123_label, is_dns1123_label
     from d2k.quantity import parse_quantity
 
+    namespace = convert.namespace
     if namespace and not is_dns1123_label(namespace):
         raise InputError(f"--namespace {namespace}: not a valid namespace name (lower-case letters, digits, -)")
     try:
-        parse_quantity(storage_size)
+        parse_quantity(convert.storage_size)
     except ValueError as err:
         raise InputError(f"--storage-size: {err}") from None
     return Options(
-        workload=workload.value,
-        expose_type=expose_type.value,
+        workload=convert.workload.value,
+        expose_type=convert.expose_type.value,
         namespace=namespace,
         part_of=dns1123_label(part_of, "d2k") if part_of else "",
-        storage_size=storage_size,
-        k8s_version=_k8s_version(k8s_version),
-        port_overrides=_port_overrides(port or []),
+        storage_size=convert.storage_size,
+        k8s_version=_k8s_version(convert.k8s_version),
+        port_overrides=_port_overrides(convert.port or []),
     )
 
 
@@ -287,20 +333,18 @@ def _read_input(file: str) -> tuple[str, str]:
         raise InputError(f"not UTF-8 text (byte 0x{data[err.start]:02x}): save the file as UTF-8", name, line) from None
 
 
-def _finish(
-    result: Any, inputs: list[str], output: Output, out: Path | None, force: bool, report_file: Path | None,
-    strict: bool, quiet: bool, k8s_version: str,
-) -> int:
+def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str) -> int:
     from d2k.emitters import output as render
     from d2k.emitters.report import anything_not_carried, render_reach, render_text, to_json
 
+    output, out, report_file = convert.output, convert.out, convert.report
     _check_output(result.objects, k8s_version)
     if out is not None:
         if output is Output.json:
             files = {"list.json": render.to_json(result.objects)}
         else:
             files = render.to_files(result.objects)
-        write_folder(out, files, force=force)
+        write_folder(out, files, force=convert.force)
     else:
         if output is Output.json:
             sys.stdout.write(render.to_json(result.objects))
@@ -309,10 +353,10 @@ def _finish(
         sys.stdout.flush()
     if report_file is not None:
         write_file(report_file, to_json(result.report, result.graph, result.objects, inputs))
-    if not quiet:
+    if not convert.quiet:
         sys.stderr.write(render_text(result.report, result.graph, result.objects))
         sys.stderr.write(render_reach(result.objects))
-    return 1 if strict and anything_not_carried(result.report, result.graph) else 0
+    return 1 if convert.strict and anything_not_carried(result.report, result.graph) else 0
 
 
 def _check_output(objects: list[dict[str, Any]], k8s_version: str) -> None:
