@@ -4,7 +4,8 @@ The mix follows what real scripts hold: most containers publish or expose a port
 environment (a few credentials, which become Secrets); many link to an earlier container or
 share a user network, mount a named volume or a bind, carry a healthcheck and resource limits.
 Names, host ports and volume names are unique, so every line is a valid, distinct container and
-the conversion's cost grows only with the input, as it does for real input.
+the conversion's cost grows only with the input, as it does for real input. Host ports are handed
+out in order from 10000, so even 100,000 lines (about 41,000 published ports) stay below 65536.
 
     python bench/generate.py 1000 > lines.sh          # seed 6 unless --seed
 """
@@ -33,6 +34,7 @@ IMAGES = (
 ENV_NAMES = ("LOG_LEVEL", "APP_ENV", "TZ", "WORKERS", "FEATURE_FLAGS", "CACHE_TTL", "REGION", "HTTP_PORT")
 SECRET_NAMES = ("DB_PASSWORD", "API_TOKEN", "SECRET_KEY")
 NETWORKS = ("frontend", "backend", "data")
+FIRST_HOST_PORT = 10000
 HEALTH = (
     ("curl -fsS http://localhost:{port}/health || exit 1", "10s", "3s", 3),
     ("nc -z localhost {port}", "15s", "5s", 5),
@@ -45,6 +47,7 @@ def generate(count: int, seed: int = 6) -> list[str]:
     rng = random.Random(seed)
     lines: list[str] = []
     reachable: list[str] = []  # containers whose ports are known from their line: link targets
+    next_host_port = FIRST_HOST_PORT
     for i in range(count):
         image, port = IMAGES[rng.randrange(len(IMAGES))]
         name = f"svc-{i:05d}"
@@ -52,7 +55,10 @@ def generate(count: int, seed: int = 6) -> list[str]:
         if rng.random() < 0.5:
             words += ["--restart", rng.choice(("unless-stopped", "always", "on-failure:3"))]
         if port and rng.random() < 0.45:
-            words += ["-p", f"{20000 + i}:{port}"]  # unique host ports, as one engine requires
+            if next_host_port > 65535:
+                raise ValueError(f"{count} lines publish more host ports than one engine has")
+            words += ["-p", f"{next_host_port}:{port}"]  # unique host ports, as one engine requires
+            next_host_port += 1
             reachable.append(name)
         elif port and rng.random() < 0.3:
             words += ["--expose", str(port)]

@@ -84,3 +84,24 @@ def test_engine_bench_runs(engine: Any, stand_in_images: dict[str, str]) -> None
     assert calls["raw"]["read"] == 2
     assert calls["raw"]["wire"] == calls["raw"]["expected"] == 1 + 2 + 2
     assert {c["Id"] for c in engine.containers(all=True)} == before, "the bench left containers behind"
+
+
+def test_phases_bench_runs() -> None:
+    (table,) = bench("phases.py", "--lines", "20", "60")
+    rows = metrics(table)
+    for phase in ("lex", "read", "infer", "emit", "validate", "write", "total"):
+        row = rows[f"{phase}: time at 20 / 60 lines, growth"]
+        assert set(row["raw"]["seconds"]) == {"20", "60"} and row["raw"]["growth"] > 0
+    assert all(size > 1 << 20 for size in rows["peak RSS"]["raw"]["peak_rss"].values())
+
+
+def test_generator_keeps_host_ports_valid_at_100000_lines() -> None:
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.generate import generate
+    finally:
+        sys.path.remove(str(ROOT))
+    import re
+
+    ports = [int(p) for line in generate(100_000) for p in re.findall(r"-p (\d+):", line)]
+    assert len(ports) == len(set(ports)) > 40_000 and max(ports) <= 65535

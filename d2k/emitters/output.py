@@ -71,10 +71,29 @@ def _pyyaml(obj: Any) -> str:
 
 # PyYAML's representer is pure Python even with the C emitter and was half of a large run. The block
 # layout of plain dicts and lists is simple; what is subtle is how each scalar is written, and that
-# stays PyYAML's decision: each distinct string is dumped once by PyYAML and the text reused. A
-# document with anything else (a multi-line string, a key over 128 characters) is dumped by PyYAML.
-_SCALARS: dict[str, str | None] = {}
+# stays PyYAML's decision. A document with anything else (a multi-line string, a key over 128
+# characters) is dumped by PyYAML.
 _SIMPLE_KEY_LIMIT = 128  # PyYAML writes longer keys in the `? key` form
+
+# Most strings (names, images, paths, label keys) need no question: a string of these characters
+# that starts with a letter, `_` or `/`, with colons only between other characters, is written
+# plain by PyYAML unless it spells a YAML 1.1 boolean or null (the only implicit types a string
+# starting so can resolve to: numbers, timestamps, `.inf`, `~`, `=` and `<<` start otherwise) or
+# is one of the strings other readers take for something else (_AMBIGUOUS). tests/test_output.py
+# checks this against PyYAML. Every other string is dumped by PyYAML once and its text kept.
+_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./-]*(?::[A-Za-z0-9_./-]+)*")
+_RESOLVED_WORDS = frozenset(
+    "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL".split()
+)
+# Rendered strings: every string PyYAML judged, plus plain ones while the cache is small (a look-up
+# is cheaper than the check). A large input's distinct names then cost a check each, never a dump.
+_SCALARS: dict[str, str | None] = {}
+_PLAIN_CACHED = 1 << 16
+
+
+def is_plain(value: str) -> bool:
+    """True when PyYAML (and every reader _AMBIGUOUS knows) writes and reads `value` as a plain string."""
+    return bool(_PLAIN.fullmatch(value)) and value not in _RESOLVED_WORDS and not _AMBIGUOUS.fullmatch(value)
 
 
 def _scalar(value: Any) -> str | None:
@@ -83,12 +102,16 @@ def _scalar(value: Any) -> str | None:
         try:
             return _SCALARS[value]
         except KeyError:
-            text = _pyyaml(value)
-            text = text[:-5] if text.endswith("\n...\n") else text[:-1]
-            rendered = None if "\n" in text else text
-            if len(_SCALARS) < 1 << 16:
-                _SCALARS[value] = rendered
-            return rendered
+            pass
+        if is_plain(value):
+            if len(_SCALARS) < _PLAIN_CACHED:
+                _SCALARS[value] = value
+            return value  # type: ignore[no-any-return]
+        text = _pyyaml(value)
+        text = text[:-5] if text.endswith("\n...\n") else text[:-1]
+        rendered = None if "\n" in text else text
+        _SCALARS[value] = rendered
+        return rendered
     if kind is bool:
         return "true" if value else "false"
     if kind is int:
