@@ -7,7 +7,7 @@ containers (`docker create`, never started) with a realistic mix of ports, env, 
 volumes, a user network, healthchecks and limits, all labelled with this run's id, then measures:
 
 - `d2k from-running --all --filter label=d2k.bench=RUN --quiet` as a child process (the CLI);
-- `read_engine(...)` in-process on a client whose requests are counted on the wire;
+- `read_engine(...)` in-process on the client the CLI would pick (`connect()`), its requests counted;
 - `docker inspect ID...`: one call with every id, the reference.
 
 Everything the bench made (containers, volumes, the network) is removed by id afterwards.
@@ -107,16 +107,24 @@ def load_images() -> ModuleType:
 
 
 class WireCounter:
-    """Counts the HTTP requests a docker.APIClient sends (a requests response hook)."""
+    """Counts the HTTP requests a client sends from now on: a requests response hook on the SDK's
+    APIClient; d2k's own socket client counts each request it writes to the socket."""
 
     def __init__(self, client: Any) -> None:
-        self.count = 0
+        self._client = client
+        self._hooked = 0
+        self._base = getattr(client, "requests", 0)
         self._lock = threading.Lock()
-        client.hooks["response"].append(self._hook)
+        if hasattr(client, "hooks"):
+            client.hooks["response"].append(self._hook)
+
+    @property
+    def count(self) -> int:
+        return self._hooked + getattr(self._client, "requests", 0) - self._base
 
     def _hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
-            self.count += 1
+            self._hooked += 1
         return response
 
 
@@ -218,9 +226,7 @@ class SizeFigures:
 
 
 def measure_size(client: Any, docker_cli: str, count: int, runs: int) -> SizeFigures:
-    import docker
-
-    from d2k.parsers.engine import read_engine
+    from d2k.parsers.engine import connect, read_engine
 
     run_id = uuid.uuid4().hex[:8]
     made = Made(client)
@@ -245,7 +251,7 @@ def measure_size(client: Any, docker_cli: str, count: int, runs: int) -> SizeFig
             ref = run_child(inspect, env=env)
             if ref.returncode != 0:
                 raise SystemExit(f"bench: docker inspect failed ({ref.returncode}): {ref.stderr.strip()}")
-            reader_client = docker.APIClient(version="auto", **docker.utils.kwargs_from_env())
+            reader_client, _address = connect()  # the client the CLI would use for this engine
             wire = WireCounter(reader_client)  # counts from here: the version negotiation is done
             start = time.perf_counter()
             result = read_engine(all=True, filters={"label": [f"{LABEL}={run_id}"]}, client=reader_client)

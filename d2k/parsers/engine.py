@@ -35,6 +35,7 @@ Choices worth knowing:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -1138,7 +1139,17 @@ def engine_error(exc: BaseException, address: str) -> EngineError:
 
 
 def connect() -> tuple[Any, str]:
-    """A low-level APIClient for the engine the environment names (negotiates the API version)."""
+    """A client for the engine the environment names: d2k's own on a local unix socket without TLS,
+    the SDK's low-level APIClient otherwise (TLS, SSH, contexts); both negotiate the API version."""
+    path = _local_socket()
+    if path is not None:
+        from d2k.parsers.engine_http import SocketClient
+
+        address = f"unix://{path}"
+        try:
+            return SocketClient(path), address
+        except Exception as exc:
+            raise engine_error(exc, address) from exc
     import docker
 
     address = DEFAULT_SOCKET
@@ -1149,6 +1160,31 @@ def connect() -> tuple[Any, str]:
         raise EngineError(f"bad TLS settings for the Docker engine at {address}: {exc}") from exc
     except Exception as exc:
         raise engine_error(exc, address) from exc
+
+
+def _local_socket() -> str | None:
+    """The unix socket path when the engine is a local socket spoken to without TLS, else None.
+
+    DOCKER_HOST=unix://PATH (TLS variables unset), or no DOCKER_HOST and no context other than
+    `default` chosen (DOCKER_CONTEXT, or currentContext in the CLI's config.json): the default
+    socket. A context or any other address is the SDK's to resolve.
+    """
+    host = os.environ.get("DOCKER_HOST", "")
+    if host:
+        if host.startswith("unix://") and not os.environ.get("DOCKER_TLS_VERIFY"):
+            return host.removeprefix("unix://") or None
+        return None
+    context = os.environ.get("DOCKER_CONTEXT", "")
+    if not context:
+        config_dir = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+        try:
+            with open(os.path.join(config_dir, "config.json"), encoding="utf-8") as handle:
+                context = str(json.load(handle).get("currentContext") or "")
+        except (OSError, ValueError, AttributeError):
+            context = ""
+    if context and context != "default":
+        return None
+    return DEFAULT_SOCKET.removeprefix("unix://")
 
 
 def _is_not_found(exc: BaseException) -> bool:
