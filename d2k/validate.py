@@ -24,7 +24,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any
 
 from d2k.errors import InputError
@@ -111,6 +111,30 @@ _ENV_VAR_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 
 
+# The same names and label keys recur in every object (app.kubernetes.io/name, the part-of value):
+# each pure name check answers a distinct value once, from a cache emptied by every validate_objects.
+_NAME_CACHES: list[dict[str, tuple[str, ...]]] = []
+
+
+def _answered_once(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    cache: dict[str, tuple[str, ...]] = {}
+    _NAME_CACHES.append(cache)
+
+    @wraps(check)
+    def cached(value: str) -> list[str]:
+        found = cache.get(value)
+        if found is None:
+            found = cache[value] = tuple(check(value))
+        return list(found)
+
+    return cached
+
+
+def _forget_names() -> None:
+    for cache in _NAME_CACHES:
+        cache.clear()
+
+
 def _grammar(value: str, limit: int, pattern: re.Pattern[str], message: str) -> list[str]:
     """The API server's two findings for a name: too long, and not of its grammar."""
     errs = [f"must be no more than {limit} characters"] if len(value) > limit else []
@@ -119,24 +143,28 @@ def _grammar(value: str, limit: int, pattern: re.Pattern[str], message: str) -> 
     return errs
 
 
+@_answered_once
 def dns1123_label(value: str) -> list[str]:
     """RFC 1123 label: container, volume and Service port names, namespaces."""
     return _grammar(value, 63, _DNS1123_LABEL, "a lowercase RFC 1123 label must consist of lower case alphanumeric "
                     "characters or '-', and must start and end with an alphanumeric character")  # fmt: skip
 
 
+@_answered_once
 def dns1123_subdomain(value: str) -> list[str]:
     """RFC 1123 subdomain: the names of most objects, label-key prefixes, host aliases."""
     return _grammar(value, 253, _DNS1123_SUBDOMAIN, "a lowercase RFC 1123 subdomain must consist of lower case "
                     "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")  # fmt: skip
 
 
+@_answered_once
 def dns1035_label(value: str) -> list[str]:
     """RFC 1035 label: Service names, which become DNS names and so must start with a letter."""
     return _grammar(value, 63, _DNS1035_LABEL, "a DNS-1035 label must consist of lower case alphanumeric characters "
                     "or '-', start with an alphabetic character, and end with an alphanumeric character")  # fmt: skip
 
 
+@_answered_once
 def qualified_name(value: str) -> list[str]:
     """Label and annotation keys: optional DNS-subdomain prefix, '/', then a 63-char name."""
     parts = value.split("/")
@@ -167,12 +195,14 @@ def qualified_name(value: str) -> list[str]:
     return errs
 
 
+@_answered_once
 def label_value(value: str) -> list[str]:
     """Label values: empty, or up to 63 alphanumerics with '-', '_', '.' inside."""
     return _grammar(value, 63, _LABEL_VALUE, "a valid label must be an empty string or consist of alphanumeric "
                     "characters, '-', '_' or '.', and must start and end with an alphanumeric character")  # fmt: skip
 
 
+@_answered_once
 def port_name(value: str) -> list[str]:
     """IANA_SVC_NAME (RFC 6335): container port names, named targetPorts and probe ports."""
     errs = []
@@ -207,6 +237,7 @@ def env_var_name(value: str, version: tuple[int, int]) -> list[str]:
     return []
 
 
+@_answered_once
 def config_key(value: str) -> list[str]:
     """ConfigMap and Secret keys: they become file names in volumes, hence no '..' prefix."""
     errs = []
@@ -286,6 +317,19 @@ class _PodTemplate:
     spec: dict[str, Any]
     labels: dict[str, Any]
     labels_path: str
+    # (path, container) of every container, init and ephemeral ones included, and (path, volume):
+    # listed once here, since about ten rules walk them for every object
+    containers: list[tuple[str, dict[str, Any]]] = dc_field(default_factory=list, compare=False)
+    volumes: list[tuple[str, dict[str, Any]]] = dc_field(default_factory=list, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in _CONTAINER_LISTS:
+            for i, container in enumerate(_l(self.spec.get(name))):
+                if isinstance(container, dict):
+                    self.containers.append((f"{self.path}.{name}[{i}]", container))
+        for i, volume in enumerate(_l(self.spec.get("volumes"))):
+            if isinstance(volume, dict):
+                self.volumes.append((f"{self.path}.volumes[{i}]", volume))
 
 
 # id(obj) -> (obj, template) for the validate_objects call under way: every rule asks for it
@@ -326,18 +370,13 @@ def _find_pod_template(obj: Obj) -> _PodTemplate | None:
     return None
 
 
-def _containers(tpl: _PodTemplate) -> Iterator[tuple[str, dict[str, Any]]]:
+def _containers(tpl: _PodTemplate) -> list[tuple[str, dict[str, Any]]]:
     """Every container of a pod spec with its path, init and ephemeral ones included."""
-    for field in _CONTAINER_LISTS:
-        for i, container in enumerate(_l(tpl.spec.get(field))):
-            if isinstance(container, dict):
-                yield f"{tpl.path}.{field}[{i}]", container
+    return tpl.containers
 
 
-def _volumes(tpl: _PodTemplate) -> Iterator[tuple[str, dict[str, Any]]]:
-    for i, volume in enumerate(_l(tpl.spec.get("volumes"))):
-        if isinstance(volume, dict):
-            yield f"{tpl.path}.volumes[{i}]", volume
+def _volumes(tpl: _PodTemplate) -> list[tuple[str, dict[str, Any]]]:
+    return tpl.volumes
 
 
 # ---------------------------------------------------------------------------
@@ -1444,10 +1483,12 @@ def validate_objects(objects: list[dict[str, Any]], k8s_version: str = DEFAULT_K
     """
     version = _parse_version(k8s_version)
     _TEMPLATES.clear()
+    _forget_names()
     try:
         return _validate(objects, version)
     finally:
         _TEMPLATES.clear()
+        _forget_names()
 
 
 def _validate(objects: list[dict[str, Any]], version: tuple[int, int]) -> list[Problem]:
