@@ -79,11 +79,12 @@ _SIMPLE_KEY_LIMIT = 128  # PyYAML writes longer keys in the `? key` form
 # that starts with a letter, `_` or `/`, with colons only between other characters, is written
 # plain by PyYAML unless it spells a YAML 1.1 boolean or null (the only implicit types a string
 # starting so can resolve to: numbers, timestamps, `.inf`, `~`, `=` and `<<` start otherwise) or
-# is one of the strings other readers take for something else (_AMBIGUOUS). tests/test_output.py
-# checks this against PyYAML. Every other string is dumped by PyYAML once and its text kept.
-_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./-]*(?::[A-Za-z0-9_./-]+)*")
-_RESOLVED_WORDS = frozenset(
-    "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL".split()
+# one of the one-letter booleans of _AMBIGUOUS (its other patterns start with a digit or a sign).
+# tests/test_output.py checks this against PyYAML. Every other string is dumped by PyYAML once.
+_PLAIN = re.compile(
+    r"(?!(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|null|Null|NULL)\Z)"  # YAML 1.1 booleans and null, and go-yaml v2's one-letter booleans (_AMBIGUOUS)
+    r"[A-Za-z_/][A-Za-z0-9_./-]*(?::[A-Za-z0-9_./-]+)*"
 )
 # Rendered strings: every string PyYAML judged, plus plain ones while the cache is small (a look-up
 # is cheaper than the check). A large input's distinct names then cost a check each, never a dump.
@@ -93,7 +94,7 @@ _PLAIN_CACHED = 1 << 16
 
 def is_plain(value: str) -> bool:
     """True when PyYAML (and every reader _AMBIGUOUS knows) writes and reads `value` as a plain string."""
-    return bool(_PLAIN.fullmatch(value)) and value not in _RESOLVED_WORDS and not _AMBIGUOUS.fullmatch(value)
+    return _PLAIN.fullmatch(value) is not None
 
 
 def _scalar(value: Any) -> str | None:
@@ -103,7 +104,7 @@ def _scalar(value: Any) -> str | None:
             return _SCALARS[value]
         except KeyError:
             pass
-        if is_plain(value):
+        if _PLAIN.fullmatch(value) is not None:
             if len(_SCALARS) < _PLAIN_CACHED:
                 _SCALARS[value] = value
             return value  # type: ignore[no-any-return]
