@@ -30,7 +30,32 @@ Examples:
   d2k validate k8s/                                   # check any manifests like the API server
 """
 
-app = typer.Typer(
+class _App(typer.Typer):
+    """typer, plus options whose value is optional (`--network-policies` alone means `=graph`).
+
+    click would take the next word as the value (`--network-policies FILE` would eat FILE), so a
+    bare option is rewritten to its default value before parsing; `=VALUE` is the only other form.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        argv = list(args[0]) if args else list(kwargs.pop("args", None) or sys.argv[1:])
+        return super().__call__(_optional_values(argv), *args[1:], **kwargs)
+
+
+# option -> the value it takes when written bare
+OPTIONAL_VALUES = {"--network-policies": "graph"}
+
+
+def _optional_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, word in enumerate(argv):
+        if word == "--":
+            return out + argv[i:]
+        out.append(f"{word}={OPTIONAL_VALUES[word]}" if word in OPTIONAL_VALUES else word)
+    return out
+
+
+app = _App(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -52,6 +77,21 @@ class Workload(StrEnum):
 class ExposeType(StrEnum):
     NodePort = "NodePort"
     LoadBalancer = "LoadBalancer"
+    ClusterIP = "ClusterIP"
+
+
+class NetworkPolicies(StrEnum):
+    off = ""
+    graph = "graph"
+    egress = "egress"
+    network = "network"
+
+
+class GraphFormat(StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+    png = "png"
 
 
 OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="yaml (multi-document) or json (a v1 List)")]
@@ -59,7 +99,8 @@ OutDirOpt = Annotated[Path | None, typer.Option("--out", help="write one file pe
 ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing --out folder")]
 NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="namespace of every object (and emit it)")]
 WorkloadOpt = Annotated[Workload, typer.Option("--workload", help="deployment, or bare pods")]
-ExposeOpt = Annotated[ExposeType, typer.Option("--expose-type", help="Service type for ports published with -p")]
+ExposeOpt = Annotated[ExposeType, typer.Option(
+    "--expose-type", help="Service type for ports published with -p (ClusterIP: behind --ingress)")]
 StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested by each PersistentVolumeClaim")]
 PortOpt = Annotated[
     list[str] | None, typer.Option("--port", help="NAME=PORT[,PORT]: ports of a container others reach")
@@ -68,6 +109,14 @@ ReportOpt = Annotated[Path | None, typer.Option("--report", help="also write the
 StrictOpt = Annotated[bool, typer.Option("--strict", help="exit 1 when anything was not carried over")]
 VersionOpt = Annotated[str, typer.Option("--k8s-version", help="target Kubernetes version (1.25 to 1.37)")]
 PartOfOpt = Annotated[str, typer.Option("--part-of", help="app.kubernetes.io/part-of label (default: input name)")]
+NetpolOpt = Annotated[NetworkPolicies, typer.Option(
+    "--network-policies", show_default=False,
+    help="NetworkPolicies from the service graph: --network-policies (ingress, from who calls whom), "
+         "=egress (both directions, plus DNS), =network (Docker's rule: a network's members reach each other)")]
+IngressOpt = Annotated[str, typer.Option("--ingress", help="HOST: an Ingress routing NAME.HOST to each HTTP Service")]
+IngressClassOpt = Annotated[str, typer.Option("--ingress-class", help="ingressClassName of the Ingress")]
+TlsSecretOpt = Annotated[str, typer.Option("--tls-secret", help="TLS Secret for the Ingress hosts")]
+HttpOpt = Annotated[list[str] | None, typer.Option("--http", help="NAME: route this container through the Ingress")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print no report on stderr")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show the traceback of an internal error")]
 
@@ -103,6 +152,11 @@ class Convert:
     strict: bool = False
     k8s_version: str = ""
     part_of: str = ""
+    network_policies: NetworkPolicies = NetworkPolicies.off
+    ingress: str = ""
+    ingress_class: str = ""
+    tls_secret: str = ""
+    http: list[str] | None = None
     quiet: bool = False
     debug: bool = False
 
@@ -122,6 +176,11 @@ CONVERT_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("strict", StrictOpt),
     ("k8s_version", VersionOpt),
     ("part_of", PartOfOpt),
+    ("network_policies", NetpolOpt),
+    ("ingress", IngressOpt),
+    ("ingress_class", IngressClassOpt),
+    ("tls_secret", TlsSecretOpt),
+    ("http", HttpOpt),
     ("quiet", QuietOpt),
     ("debug", DebugOpt),
 )
@@ -252,6 +311,7 @@ def flags() -> None:
 
 def _options(convert: Convert, part_of: str) -> Any:
     from d2k.core import Options
+    from d2k.emitters.ingress import IngressOptions, check_options
     from d2k.names import dns1123_label, is_dns1123_label
     from d2k.quantity import parse_quantity
 
@@ -262,6 +322,8 @@ def _options(convert: Convert, part_of: str) -> Any:
         parse_quantity(convert.storage_size)
     except ValueError as err:
         raise InputError(f"--storage-size: {err}") from None
+    ingress = IngressOptions(convert.ingress, convert.ingress_class, convert.tls_secret, tuple(convert.http or ()))
+    check_options(ingress)
     return Options(
         workload=convert.workload.value,
         expose_type=convert.expose_type.value,
@@ -270,6 +332,8 @@ def _options(convert: Convert, part_of: str) -> Any:
         storage_size=convert.storage_size,
         k8s_version=_k8s_version(convert.k8s_version),
         port_overrides=_port_overrides(convert.port or []),
+        network_policies=convert.network_policies.value,
+        ingress=ingress,
     )
 
 

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from d2k.emitters.ingress import IngressOptions
 from d2k.emitters.kubernetes import EmitOptions, emit
 from d2k.infer import Inference, infer
 from d2k.model import Graph
@@ -21,6 +22,8 @@ class Options:
     storage_size: str = "1Gi"
     k8s_version: str = "1.34"
     port_overrides: dict[str, list[int]] = field(default_factory=dict)
+    network_policies: str = ""  # "" off | graph | egress | network (d2k.emitters.netpol.MODES)
+    ingress: IngressOptions = field(default_factory=IngressOptions)
 
 
 @dataclass(slots=True)
@@ -50,4 +53,20 @@ def convert_graph(graph: Graph, *, report: Report, options: Options) -> Result:
         k8s_version=options.k8s_version,
     )
     objects = emit(graph, report, emit_options)
+    objects += _traffic_objects(graph, report, emit_options, options)
     return Result(objects, report, graph)
+
+
+def _traffic_objects(graph: Graph, report: Report, emit_options: EmitOptions, options: Options) -> list[dict[str, Any]]:
+    """The Ingress and NetworkPolicies the options ask for, after the plain objects (the same graph)."""
+    from d2k.emitters import ingress as ingress_emitter
+
+    objects = ingress_emitter.ingress(graph, report, emit_options, options.ingress)
+    if options.expose_type == "ClusterIP":
+        ingress_emitter.report_unexposed(graph, report, options.ingress)
+    if options.network_policies:
+        from d2k.emitters.netpol import network_policies
+
+        extra = ingress_emitter.ingress_entries(graph, options.ingress)
+        objects += network_policies(graph, report, emit_options, options.network_policies, extra)
+    return objects

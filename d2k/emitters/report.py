@@ -44,9 +44,16 @@ def render_text(report: Report, graph: Graph, objects: list[dict[str, Any]]) -> 
     kinds: dict[str, int] = {}
     for obj in objects:
         kinds[obj["kind"]] = kinds.get(obj["kind"], 0) + 1
-    made = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in kinds.items())
+    made = ", ".join(f"{n} {_plural(k) if n > 1 else k}" for k, n in kinds.items())
     lines.append(f"d2k: {len(graph.containers)} containers -> {made}")
     return "\n".join(lines) + "\n"
+
+
+def _plural(kind: str) -> str:
+    """NetworkPolicies, Ingresses, Services."""
+    if kind.endswith("y"):
+        return kind[:-1] + "ies"
+    return kind + ("es" if kind.endswith("s") else "s")
 
 
 def render_reach(objects: list[dict[str, Any]]) -> str:
