@@ -28,6 +28,7 @@ Examples:
   d2k from-commands cmds.txt | kubectl apply -f -
   d2k from-running --all -o json                     # containers of the engine in DOCKER_HOST
   d2k validate k8s/                                   # check any manifests like the API server
+  d2k graph samples/voting-app.md --format svg --out app.svg   # draw the service graph
 """
 
 class _App(typer.Typer):
@@ -253,28 +254,77 @@ def from_running(
 
     def run() -> int:
         from d2k.core import convert_graph
-        from d2k.model import Graph
-        from d2k.parsers.engine import read_engine
-        from d2k.report import Report
 
-        filters: dict[str, list[str]] = {}
-        for item in filter_ or []:
-            key, sep, value = item.partition("=")
-            if not sep or not key:
-                raise InputError(f"--filter {item}: give KEY=VALUE, e.g. --filter label=app=web")
-            filters.setdefault(key, []).append(value)
-        progress = _progress_bar() if sys.stderr.isatty() and not convert.quiet else None
-        found = read_engine(names or None, all=all_, filters=filters or None, project=project or None,
-                            progress=progress)
-        graph = Graph(containers={c.name: c for c in found.containers}, networks=found.networks,
-                      volumes=found.volumes)
-        rep = Report()
-        rep.extend(found.diagnostics)
+        graph, rep = _engine_graph(names, all_, filter_, project, quiet=convert.quiet)
         options = _options(convert, convert.part_of or project or "")
         result = convert_graph(graph, report=rep, options=options)
         return _finish(result, ["engine"], convert, options.k8s_version)
 
     _guard(run, convert.debug)
+
+
+def _engine_graph(
+    names: list[str] | None, all_: bool, filter_: list[str] | None, project: str, *, quiet: bool
+) -> tuple[Any, Any]:
+    """The containers of the engine in DOCKER_HOST as a graph, and the report of reading them."""
+    from d2k.model import Graph
+    from d2k.parsers.engine import read_engine
+    from d2k.report import Report
+
+    filters: dict[str, list[str]] = {}
+    for item in filter_ or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--filter {item}: give KEY=VALUE, e.g. --filter label=app=web")
+        filters.setdefault(key, []).append(value)
+    progress = _progress_bar() if sys.stderr.isatty() and not quiet else None
+    found = read_engine(names or None, all=all_, filters=filters or None, project=project or None,
+                        progress=progress)
+    graph = Graph(containers={c.name: c for c in found.containers}, networks=found.networks, volumes=found.volumes)
+    rep = Report()
+    rep.extend(found.diagnostics)
+    return graph, rep
+
+
+@app.command("graph")
+def graph(
+    file: Annotated[str | None, typer.Argument(help="docker run lines (as from-commands); - for stdin")] = None,
+    running: Annotated[bool, typer.Option("--running", help="draw the containers of the Docker engine")] = False,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="with --running: include stopped containers")] = False,
+    project: Annotated[str, typer.Option("--project", help="with --running: only this compose project")] = "",
+    format_: Annotated[GraphFormat, typer.Option("--format", help="mermaid, dot, or svg/png (Graphviz)")] = (
+        GraphFormat.mermaid),
+    out: Annotated[Path | None, typer.Option("--out", help="write the picture to this file")] = None,
+    port: PortOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Draw the service graph: containers, Services, who calls whom and why, the entry points."""
+
+    def run() -> int:
+        from d2k.core import Options, convert_graph, convert_text
+        from d2k.emitters.graph import draw
+
+        options = Options(port_overrides=_port_overrides(port or []))
+        if running == (file is not None):
+            raise InputError("give a FILE of docker run lines, or --running for the engine's containers")
+        if file is not None:
+            text, name = _read_input(file)
+            result, title = convert_text(text, name, options=options), _default_part_of(name)
+        else:
+            engine_graph, rep = _engine_graph(None, all_, None, project, quiet=True)
+            result, title = convert_graph(engine_graph, report=rep, options=options), project
+        data = draw(result.graph, result.objects, format_.value, title)
+        if out is not None:
+            try:
+                out.write_bytes(data)
+            except OSError as err:
+                raise InputError(f"cannot write it: {err.strerror or err}", str(out)) from None
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return 0
+
+    _guard(run, debug)
 
 
 @app.command("validate")

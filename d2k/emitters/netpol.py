@@ -110,7 +110,7 @@ def _workload_policy(
                    graph.containers[root].origin, root)
     incoming = [f for f in incoming if not on_host_network(graph, f.consumer)]
     public = [e for e in outside if pod[e.container] == root]
-    why: list[str] = [f"{graph.workload_names[f.consumer]}: {f.why}" for f in incoming]
+    why: list[str] = [f"{_who(graph, f.consumer)}: {f.why}" for f in incoming]
     why += [f"outside: {e.why}" for e in public]
     if mode == "network":
         rules, peers = _network_rules(root, graph, incoming, options, why)
@@ -127,6 +127,12 @@ def _workload_policy(
             "metadata": _metadata(f"{workload}-ingress", options, "; ".join(dict.fromkeys(why)) or
                                   "none: nothing reaches it"),
             "spec": spec}  # fmt: skip
+
+
+def _who(graph: Graph, name: str) -> str:
+    """The workload, and the container when it is a sidecar: `client/scraper`."""
+    workload = graph.workload_names[name]
+    return workload if graph.pods[name] == name else f"{workload}/{name}"
 
 
 def _graph_rules(graph: Graph, incoming: list[Flow], options: EmitOptions) -> list[Obj]:
@@ -165,7 +171,7 @@ def _egress(root: str, graph: Graph, seen: list[Flow], options: EmitOptions, why
         if graph.pods[f.consumer] == root and not shares_pod(graph, f.consumer, f.provider):
             if not on_host_network(graph, f.provider):
                 ports_of.setdefault(graph.workload_names[f.provider], set()).update(f.ports)
-                why.append(f"to {graph.workload_names[f.provider]}: {f.why}")
+                why.append(f"to {_who(graph, f.provider)}: {f.why}")
     rules = [{"to": [{"podSelector": _selector(w, options)}], "ports": _ports(tuple(keys))}
              for w, keys in sorted(ports_of.items()) if keys]
     rules.append({"to": [DNS_PEER], "ports": _ports([(53, "UDP"), (53, "TCP")])})
