@@ -40,6 +40,16 @@ class Picture:
     pods: tuple[tuple[str, tuple[str, ...]], ...]  # (workload label, containers) for pods of 2+ containers
     arrows: tuple[tuple[str, str, str], ...]  # (from, to, label); from "" is outside
 
+    def has_outside(self) -> bool:
+        return any(a == "" for a, _b, _l in self.arrows)
+
+    def groups(self) -> list[tuple[int, str, list[Node]]]:
+        """The containers alone in their pod (label ""), then each pod of several with its label."""
+        in_pod = {name for _label, names in self.pods for name in names}
+        out = [(0, "", [n for n in self.nodes if n.name not in in_pod])]
+        out += [(k, label, [n for n in self.nodes if n.name in names]) for k, (label, names) in enumerate(self.pods)]
+        return out
+
 
 def picture(graph: Graph, objects: list[dict[str, Any]], title: str = "") -> Picture:
     """The nodes and arrows of the graph, in input order (deterministic)."""
@@ -90,16 +100,15 @@ def mermaid(pic: Picture) -> str:
     out = ["flowchart LR"]
     if pic.title:
         out.insert(0, f"---\ntitle: {_mermaid_text(pic.title)}\n---")
-    if any(a == "" for a, _b, _l in pic.arrows):
+    if pic.has_outside():
         out.append('  outside(("outside"))')
-    in_pod = {name for _label, names in pic.pods for name in names}
-    for node in pic.nodes:
-        if node.name not in in_pod:
-            out.append(f"  {_mermaid_node(ids[node.name], node)}")
-    for k, (label, names) in enumerate(pic.pods):
-        out.append(f'  subgraph pod{k}["{_mermaid_text(label)}"]')
-        out += [f"    {_mermaid_node(ids[n.name], n)}" for n in pic.nodes if n.name in names]
-        out.append("  end")
+    for k, label, nodes in pic.groups():
+        indent = "    " if label else "  "
+        if label:
+            out.append(f'  subgraph pod{k}["{_mermaid_text(label)}"]')
+        out += [f"{indent}{_mermaid_node(ids[n.name], n)}" for n in nodes]
+        if label:
+            out.append("  end")
     for a, b, label in pic.arrows:
         out.append(f'  {ids[a] if a else "outside"} -->|"{_mermaid_text(label)}"| {ids[b]}')
     external = [ids[n.name] for n in pic.nodes if n.external]
@@ -137,17 +146,16 @@ def dot(pic: Picture) -> str:
     out = [f"digraph {_dot_id(pic.title or 'd2k')} {{", "  rankdir=LR;",
            '  node [shape=box, style=rounded, fontname="Helvetica", fontsize=11];',
            '  edge [fontname="Helvetica", fontsize=10];']  # fmt: skip
-    if any(a == "" for a, _b, _l in pic.arrows):
+    if pic.has_outside():
         out.append('  "(outside)" [label="outside", shape=circle];')
-    in_pod = {name for _label, names in pic.pods for name in names}
-    for node in pic.nodes:
-        if node.name not in in_pod:
-            out.append(f"  {_dot_node(node)}")
-    for k, (label, names) in enumerate(pic.pods):
-        out.append(f"  subgraph cluster_{k} {{")
-        out.append(f"    label={_dot_id(label)}; style=dashed;")
-        out += [f"    {_dot_node(n)}" for n in pic.nodes if n.name in names]
-        out.append("  }")
+    for k, label, nodes in pic.groups():
+        indent = "    " if label else "  "
+        if label:
+            out.append(f"  subgraph cluster_{k} {{")
+            out.append(f"    label={_dot_id(label)}; style=dashed;")
+        out += [f"{indent}{_dot_node(n)}" for n in nodes]
+        if label:
+            out.append("  }")
     for a, b, label in pic.arrows:
         out.append(f"  {_dot_id(a or '(outside)')} -> {_dot_id(b)} [label={_dot_id(label)}];")
     out.append("}")
