@@ -167,3 +167,22 @@ def test_cli_graph_prints_mermaid_writes_dot_and_refuses_no_input(tmp_path: Path
     assert done.returncode == 0 and target.read_text(encoding="utf-8") == SEED_DOT
     done = d2k("graph")
     assert done.returncode == 2 and b"--running" in done.stderr and done.stdout == b""
+
+
+@pytest.mark.engine
+def test_graph_running_draws_the_seed_run_on_an_engine(engine: Any, made: Any) -> None:
+    from d2k.parsers.text import extract
+
+    names = {c["Names"][0].lstrip("/") for c in engine.containers(all=True)}
+    if names & {"redis", "db", "vote", "result", "worker"}:
+        pytest.fail("seed containers already exist on the test engine", pytrace=False)
+    for command in extract(SEED.read_text(encoding="utf-8"), str(SEED)).commands:
+        made.run(" ".join(w.text for w in command.words))
+    done = d2k("graph", "--running")
+    assert done.returncode == 0, done.stderr
+    # the same nodes and arrows as from the table (other containers on the engine may be drawn too); the
+    # engine's flags are spelled out in full (--publish for -p)
+    drawn = done.stdout.decode("utf-8").replace('"--publish ', '"-p ').splitlines()
+    for line in SEED_MERMAID.split("flowchart LR\n", 1)[1].splitlines():
+        if not line.startswith("  class "):
+            assert line in drawn, line
