@@ -193,3 +193,15 @@ def test_cli_bare_option_means_graph_even_before_the_file() -> None:
     assert egress.returncode == 0 and "- Egress" in egress.stdout
     wrong = run("from-commands", str(SEED), "--network-policies=sometimes")
     assert wrong.returncode == 2 and wrong.stdout == ""
+
+
+def test_egress_to_a_host_network_workload_is_reported() -> None:
+    text = "docker run -d --name node --network host --expose 9100 example/exporter\n" \
+           "docker run -d --name scrape -e TARGET_HOST=node example/scraper\n"
+    # the Service of a host-network container lacks its --expose port in the Deployment (a bug of the workload
+    # emitter, outside the policies): every other problem must be absent
+    result = convert_text(text, "t.sh", options=Options(part_of="t", network_policies="egress"))
+    assert all(p.kind == "Service" for p in validate_objects(result.objects))
+    scrape = policies(result)["scrape-ingress"]["spec"]["egress"]
+    assert len(scrape) == 1 and scrape[0]["to"][0]["podSelector"]["matchLabels"] == {"k8s-app": "kube-dns"}
+    assert "it calls node, which runs on the host network" in render_text(result.report, result.graph, result.objects)

@@ -121,7 +121,7 @@ def _workload_policy(
         rules.append({"ports": _ports([e.target for e in public])})
     spec: Obj = {"podSelector": _selector(workload, options), "policyTypes": _types(mode), "ingress": rules}
     if mode == "egress":
-        spec["egress"] = _egress(root, graph, seen, options, why)
+        spec["egress"] = _egress(root, graph, seen, options, why, report)
     _report_denied(root, graph, peers, mode, report)
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": _metadata(f"{workload}-ingress", options, "; ".join(dict.fromkeys(why)) or
@@ -164,14 +164,21 @@ def _network_rules(
     return rules, peers
 
 
-def _egress(root: str, graph: Graph, seen: list[Flow], options: EmitOptions, why: list[str]) -> list[Obj]:
+def _egress(
+    root: str, graph: Graph, seen: list[Flow], options: EmitOptions, why: list[str], report: Report
+) -> list[Obj]:
     """To each workload it reaches on the ports it uses, and to the cluster DNS."""
     ports_of: dict[str, set[PortKey]] = {}
     for f in seen:
-        if graph.pods[f.consumer] == root and not shares_pod(graph, f.consumer, f.provider):
-            if not on_host_network(graph, f.provider):
-                ports_of.setdefault(graph.workload_names[f.provider], set()).update(f.ports)
-                why.append(f"to {_who(graph, f.provider)}: {f.why}")
+        if graph.pods[f.consumer] != root or shares_pod(graph, f.consumer, f.provider):
+            continue
+        if on_host_network(graph, f.provider):
+            report.add("netpol-host-target", Severity.APPROXIMATED,
+                       f"it calls {f.provider}, which runs on the host network: the egress policy does not allow "
+                       "node addresses (add an ipBlock with your nodes' addresses)", graph.containers[root].origin, root)
+            continue
+        ports_of.setdefault(graph.workload_names[f.provider], set()).update(f.ports)
+        why.append(f"to {_who(graph, f.provider)}: {f.why}")
     rules = [{"to": [{"podSelector": _selector(w, options)}], "ports": _ports(tuple(keys))}
              for w, keys in sorted(ports_of.items()) if keys]
     rules.append({"to": [DNS_PEER], "ports": _ports([(53, "UDP"), (53, "TCP")])})
