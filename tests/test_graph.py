@@ -186,3 +186,11 @@ def test_graph_running_draws_the_seed_run_on_an_engine(engine: Any, made: Any) -
     for line in SEED_MERMAID.split("flowchart LR\n", 1)[1].splitlines():
         if not line.startswith("  class "):
             assert line in drawn, line
+
+
+def test_calls_only_a_network_allows_are_dashed() -> None:
+    result = converted(ROOT / "samples" / "webshop.sh")
+    text = mermaid(picture(result.graph, result.objects))
+    assert '  shop -->|"env DATABASE_URL"| shop_db\n' in text
+    assert '  mailer -.->|"network shopnet"| shop\n' in text
+    assert '"mailer" -> "shop" [label="network shopnet", style=dashed];' in dot(picture(result.graph, result.objects))

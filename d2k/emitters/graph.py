@@ -2,8 +2,8 @@
 
 Nodes are containers with their workload kind and the Services that select them; arrows are the
 calls d2k saw, labelled with the Docker words that say so (`--link redis:redis`, `env DB_HOST`,
-`network backend`); `outside` marks the entry points (ports published with -p). Containers that
-share a pod are drawn inside one box. The arrows are the ones NetworkPolicies are made from
+`network backend`; dashed when only a shared network says the call may happen); `outside` marks
+the entry points (ports published with -p). Containers that share a pod are drawn inside one box. The arrows are the ones NetworkPolicies are made from
 (d2k.emitters.traffic), so the picture shows what the policies allow.
 """
 
@@ -38,10 +38,11 @@ class Picture:
     title: str
     nodes: tuple[Node, ...]
     pods: tuple[tuple[str, tuple[str, ...]], ...]  # (workload label, containers) for pods of 2+ containers
-    arrows: tuple[tuple[str, str, str], ...]  # (from, to, label); from "" is outside
+    # (from, to, label, dashed); from "" is outside; dashed: only a network says the call may happen
+    arrows: tuple[tuple[str, str, str, bool], ...]
 
     def has_outside(self) -> bool:
-        return any(a == "" for a, _b, _l in self.arrows)
+        return any(arrow[0] == "" for arrow in self.arrows)
 
     def groups(self) -> list[tuple[int, str, list[Node]]]:
         """The containers alone in their pod (label ""), then each pod of several with its label."""
@@ -75,12 +76,14 @@ def picture(graph: Graph, objects: list[dict[str, Any]], title: str = "") -> Pic
         members.setdefault(graph.pods.get(name, name), []).append(name)
     pods = tuple((f"{kinds.get(graph.workload_names.get(root, root), 'workload')} {graph.workload_names.get(root, root)}",
                   tuple(names)) for root, names in members.items() if len(names) > 1)
-    labels: dict[tuple[str, str], list[str]] = {}
+    labels: dict[tuple[str, str], list[tuple[str, bool]]] = {}
     for e in outside:
-        labels.setdefault(("", e.container), []).append(e.why)
+        labels.setdefault(("", e.container), []).append((e.why, False))
     for f in flows(graph):
-        labels.setdefault((f.consumer, f.provider), []).append(f.why)
-    arrows = tuple((a, b, ", ".join(dict.fromkeys(whys))) for (a, b), whys in labels.items())
+        maybe = f.edge is None or f.edge.reason == "network-alias"
+        labels.setdefault((f.consumer, f.provider), []).append((f.why, maybe))
+    arrows = tuple((a, b, ", ".join(dict.fromkeys(why for why, _m in whys)), all(m for _w, m in whys))
+                   for (a, b), whys in labels.items())
     return Picture(title, tuple(nodes), pods, arrows)
 
 
@@ -109,8 +112,8 @@ def mermaid(pic: Picture) -> str:
         out += [f"{indent}{_mermaid_node(ids[n.name], n)}" for n in nodes]
         if label:
             out.append("  end")
-    for a, b, label in pic.arrows:
-        out.append(f'  {ids[a] if a else "outside"} -->|"{_mermaid_text(label)}"| {ids[b]}')
+    for a, b, label, dashed in pic.arrows:
+        out.append(f'  {ids[a] if a else "outside"} {"-.->" if dashed else "-->"}|"{_mermaid_text(label)}"| {ids[b]}')
     external = [ids[n.name] for n in pic.nodes if n.external]
     if external:
         out.append("  classDef external stroke-width:3px")
@@ -156,8 +159,9 @@ def dot(pic: Picture) -> str:
         out += [f"{indent}{_dot_node(n)}" for n in nodes]
         if label:
             out.append("  }")
-    for a, b, label in pic.arrows:
-        out.append(f"  {_dot_id(a or '(outside)')} -> {_dot_id(b)} [label={_dot_id(label)}];")
+    for a, b, label, dashed in pic.arrows:
+        style = ", style=dashed" if dashed else ""
+        out.append(f"  {_dot_id(a or '(outside)')} -> {_dot_id(b)} [label={_dot_id(label)}{style}];")
     out.append("}")
     return "\n".join(out) + "\n"
 
