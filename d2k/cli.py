@@ -82,7 +82,7 @@ class ExposeType(StrEnum):
 
 
 class NetworkPolicies(StrEnum):
-    off = ""
+    off = "off"
     graph = "graph"
     egress = "egress"
     network = "network"
@@ -382,7 +382,7 @@ def _options(convert: Convert, part_of: str) -> Any:
         storage_size=convert.storage_size,
         k8s_version=_k8s_version(convert.k8s_version),
         port_overrides=_port_overrides(convert.port or []),
-        network_policies=convert.network_policies.value,
+        network_policies="" if convert.network_policies is NetworkPolicies.off else convert.network_policies.value,
         ingress=ingress,
     )
 
