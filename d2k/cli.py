@@ -361,7 +361,6 @@ def flags() -> None:
 
 def _options(convert: Convert, part_of: str) -> Any:
     from d2k.core import Options
-    from d2k.emitters.ingress import IngressOptions, check_options
     from d2k.names import dns1123_label, is_dns1123_label
     from d2k.quantity import parse_quantity
 
@@ -372,8 +371,12 @@ def _options(convert: Convert, part_of: str) -> Any:
         parse_quantity(convert.storage_size)
     except ValueError as err:
         raise InputError(f"--storage-size: {err}") from None
-    ingress = IngressOptions(convert.ingress, convert.ingress_class, convert.tls_secret, tuple(convert.http or ()))
-    check_options(ingress)
+    ingress = None
+    if convert.ingress or convert.ingress_class or convert.tls_secret or convert.http:
+        from d2k.emitters.ingress import IngressOptions, check_options
+
+        ingress = IngressOptions(convert.ingress, convert.ingress_class, convert.tls_secret, tuple(convert.http or ()))
+        check_options(ingress)
     return Options(
         workload=convert.workload.value,
         expose_type=convert.expose_type.value,
