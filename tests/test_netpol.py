@@ -80,8 +80,10 @@ def test_policies_are_off_by_default() -> None:
 def test_seed_report_says_what_docker_allowed_that_is_now_denied() -> None:
     result = seed(network_policies="graph")
     text = render_text(result.report, result.graph, result.objects)
-    assert ("NetworkPolicy: vote, worker may reach it, on the ports they use; Docker let every container on bridge "
+    assert ("NetworkPolicy: vote, worker may reach it on the ports they use; Docker let every container on bridge "
             "reach it on any port (now denied: db, result)") in text
+    assert ("NetworkPolicy: anyone may reach it on 80/TCP (published); Docker let every container on bridge reach it "
+            "on any port (now denied except on 80/TCP: db, redis, result, worker)") in text  # vote
     assert "NetworkPolicy: no workload may reach it" in text  # worker
     assert "6 NetworkPolicies" in text
 

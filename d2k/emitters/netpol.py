@@ -122,7 +122,7 @@ def _workload_policy(
     spec: Obj = {"podSelector": _selector(workload, options), "policyTypes": _types(mode), "ingress": rules}
     if mode == "egress":
         spec["egress"] = _egress(root, graph, seen, options, why, report)
-    _report_denied(root, graph, peers, mode, report)
+    _report_denied(root, graph, peers, [e.target for e in public], mode, report)
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": _metadata(f"{workload}-ingress", options, "; ".join(dict.fromkeys(why)) or
                                   "none: nothing reaches it"),
@@ -185,24 +185,28 @@ def _egress(
     return rules
 
 
-def _report_denied(root: str, graph: Graph, peers: set[str], mode: str, report: Report) -> None:
+def _report_denied(
+    root: str, graph: Graph, peers: set[str], public: list[PortKey], mode: str, report: Report
+) -> None:
     """What Docker let through that the policy now denies: other containers on its networks, other ports."""
     c = graph.containers[root]
     nets = set(docker_networks(c))
     neighbours = sorted({graph.workload_names[o.name] for o in graph.containers.values()
                          if graph.pods[o.name] != root and nets & set(docker_networks(graph.containers[graph.pods[o.name]]))})
-    shown = ", ".join(sorted(nets))
+    open_ports = ", ".join(f"{port}/{proto}" for port, proto in sorted(set(public)))
+    allowed = [f"{', '.join(sorted(peers))} may reach it on the ports they use"] if peers else []
+    allowed += [f"anyone may reach it on {open_ports} (published)"] if public else []
     if mode == "network":
         message = "NetworkPolicy: members of its Docker networks may reach it on any port, as in Docker; " \
-                  "pods outside those networks are denied"
+                  "pods outside those networks are denied" + (f" but on {open_ports} (published)" if public else "")
     elif not neighbours:
-        message = "NetworkPolicy: only the callers d2k saw may reach it"
+        message = f"NetworkPolicy: {'; '.join(allowed) or 'nothing may reach it'}"
     else:
         denied = [w for w in neighbours if w not in peers]
-        allowed = f"{', '.join(sorted(peers))} may reach it, on the ports they use" if peers else \
-            "no workload may reach it"
-        message = (f"NetworkPolicy: {allowed}; Docker let every container on {shown} reach it on any port"
-                   + (f" (now denied: {', '.join(denied)})" if denied else ""))
+        limit = f" except on {open_ports}" if public else ""
+        message = (f"NetworkPolicy: {'; '.join(allowed) or 'no workload may reach it'}; Docker let every container "
+                   f"on {', '.join(sorted(nets))} reach it on any port"
+                   + (f" (now denied{limit}: {', '.join(denied)})" if denied else ""))
     if mode == "egress":
         message += "; it may send only to the workloads it calls and to DNS (the internet and other hosts are denied)"
     report.add("netpol", Severity.INFO, message, c.origin, root)
