@@ -1,0 +1,189 @@
+"""The container spec's leaf builders: ports, resources, probes, security contexts.
+
+Split from d2k.emitters.kubernetes (which assembles workloads) so that each family
+stays small; every function is pure: the Container in, a plain dict (and report notes) out.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+from typing import TYPE_CHECKING, Any
+
+from d2k.model import Container, Graph, Healthcheck
+from d2k.names import port_name
+from d2k.report import Report, Severity
+
+if TYPE_CHECKING:
+    from d2k.emitters.kubernetes import EmitOptions
+
+Obj = dict[str, Any]
+
+
+def pod_security(members: list[Container], report: Report) -> Obj:
+    security: Obj = {}
+    groups = sorted({int(g) for c in members for g in c.group_add if g.isdigit()})
+    if groups:
+        security["supplementalGroups"] = groups
+    sysctls = {k: v for c in members for k, v in c.sysctls.items()}
+    if sysctls:
+        security["sysctls"] = [{"name": k, "value": v} for k, v in sorted(sysctls.items())]
+    return security
+
+
+def container_ports(c: Container, graph: Graph) -> list[Obj]:
+    seen: dict[tuple[int, str], Obj] = {}
+    if c.network_mode == "host":
+        return []
+    for p in [*c.ports, *graph.service_ports.get(c.name, [])]:
+        key = (p.container_port, p.protocol)
+        if key not in seen:
+            entry: Obj = {"name": port_name(p.container_port, p.protocol), "containerPort": p.container_port}
+            if p.protocol != "tcp":
+                entry["protocol"] = p.protocol.upper()
+            seen[key] = entry
+    return [seen[k] for k in sorted(seen)]
+
+
+def version(text: str) -> tuple[int, int]:
+    major, _, minor = text.partition(".")
+    return int(major), int(minor.split(".")[0] or 0)
+
+
+def quantity_cpu(cores: float) -> str:
+    milli = max(1, math.ceil(round(cores * 1000, 6)))
+    return f"{milli // 1000}" if milli % 1000 == 0 else f"{milli}m"
+
+
+def quantity_bytes(n: int) -> str:
+    for unit, size in (("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
+        if n % size == 0:
+            return f"{n // size}{unit}"
+    return str(n)
+
+
+def resources(c: Container, report: Report) -> Obj:
+    limits: dict[str, Any] = {}
+    requests: dict[str, Any] = {}
+    if c.nano_cpus:
+        limits["cpu"] = quantity_cpu(c.nano_cpus / 1e9)
+    elif c.cpu_quota and c.cpu_quota > 0:
+        limits["cpu"] = quantity_cpu(c.cpu_quota / (c.cpu_period or 100_000))
+    if c.cpu_shares:
+        requests["cpu"] = quantity_cpu(c.cpu_shares / 1024)
+    if c.memory:
+        limits["memory"] = quantity_bytes(c.memory)
+    if c.memory_reservation:
+        requests["memory"] = quantity_bytes(c.memory_reservation)
+    if c.gpus:
+        limits["nvidia.com/gpu"] = _gpu_count(c.gpus)
+    for key in ("cpu", "memory"):
+        if key in requests and key in limits and _compare(requests[key], limits[key]) > 0:
+            report.add("request-over-limit", Severity.APPROXIMATED,
+                       f"{key} request {requests[key]} exceeds the limit {limits[key]}: the request is the limit",
+                       c.origin, c.name)
+            requests[key] = limits[key]
+    out: Obj = {}
+    if limits:
+        out["limits"] = limits
+    if requests:
+        out["requests"] = requests
+    return out
+
+
+def _compare(a: str, b: str) -> int:
+    from d2k.quantity import parse_quantity
+
+    x, y = parse_quantity(a), parse_quantity(b)
+    return (x > y) - (x < y)
+
+
+def _gpu_count(spec: str) -> int:
+    from d2k.parsers.values import parse_gpus
+
+    request = parse_gpus(spec)
+    devices = request.get("device_ids") or []
+    count = request.get("count")
+    if devices:
+        return len(devices)
+    return count if isinstance(count, int) and count > 0 else 1
+
+
+def probes(c: Container, report: Report) -> Obj:
+    """Docker's healthcheck as liveness and readiness probes (and a startupProbe for the start period)."""
+    check = c.healthcheck
+    if c.no_healthcheck or check is None or not check.test or check.test[0] == "NONE":
+        return {}
+
+    def probe(period: int, failures: int) -> Obj:
+        return {"exec": {"command": _probe_command(check)}, "periodSeconds": period,
+                "timeoutSeconds": _seconds(check.timeout, 30), "failureThreshold": failures}  # fmt: skip
+
+    period, failures = _seconds(check.interval, 30), max(1, check.retries or 3)
+    probes: Obj = {"livenessProbe": probe(period, failures), "readinessProbe": probe(period, failures)}
+    if check.start_period:
+        start_period = _seconds(check.start_interval, 5)
+        probes["startupProbe"] = probe(start_period, max(1, math.ceil(check.start_period / start_period)))
+    elif check.start_interval:
+        report.add("health-start-interval", Severity.NOT_CARRIED,
+                   "--health-start-interval without --health-start-period: no start period to probe in",
+                   c.origin, c.name)
+    return probes
+
+
+def _probe_command(check: Healthcheck) -> list[str]:
+    kind, *rest = check.test
+    if kind == "CMD-SHELL":
+        return ["/bin/sh", "-c", " ".join(rest)]
+    return list(rest)
+
+
+def _seconds(value: float | None, default: int) -> int:
+    if value is None or value == 0:
+        return default
+    return max(1, math.ceil(value))
+
+
+def security_context(c: Container, report: Report, options: EmitOptions) -> Obj:
+    sec: Obj = {}
+    user, _, group = c.user.partition(":")
+    if user.isdigit() or user == "root":
+        sec["runAsUser"] = 0 if user == "root" else int(user)
+    if group.isdigit():
+        sec["runAsGroup"] = int(group)
+    if c.privileged:
+        sec["privileged"] = True
+    caps: Obj = {}
+    if c.cap_add:
+        caps["add"] = list(dict.fromkeys(c.cap_add))
+    if c.cap_drop:
+        caps["drop"] = list(dict.fromkeys(c.cap_drop))
+    if caps:
+        sec["capabilities"] = caps
+    if c.read_only:
+        sec["readOnlyRootFilesystem"] = True
+    for opt in c.security_opts:
+        key, _, value = opt.partition("=")
+        if key == "no-new-privileges" and value.lower() not in ("false", "0", "f"):
+            sec["allowPrivilegeEscalation"] = False
+        elif key == "seccomp":
+            sec["seccompProfile"] = (
+                {"type": "Unconfined"} if value == "unconfined"
+                else {"type": "RuntimeDefault"} if value == "builtin"
+                else {"type": "Localhost", "localhostProfile": posixpath.basename(value)}
+            )  # fmt: skip
+        elif key == "apparmor":
+            sec["appArmorProfile"] = (
+                {"type": "Unconfined"} if value == "unconfined"
+                else {"type": "Localhost", "localhostProfile": value}
+            )  # fmt: skip
+        elif key == "label":
+            selinux = sec.setdefault("seLinuxOptions", {})
+            part, _, val = value.partition(":")
+            if part == "disable":
+                selinux["type"] = "spc_t"
+            elif part in ("user", "role", "type", "level"):
+                selinux[part] = val
+        elif key == "systempaths":
+            sec["procMount"] = "Unmasked"
+    return sec
