@@ -217,7 +217,7 @@ VARIANTS: list[tuple[str, str, Fate, str, dict[str, Any]]] = [
     ("--cpu-period", "--cpu-period 50000 alpine", IR, "without --cpu-quota", {"ctr resources": MISSING}),
     ("--dns", "--dns 1.1.1.1 --dns 1.0.0.1 --dns 8.8.8.8 --dns 8.8.4.4 alpine", M, "ClusterFirst",
      {"pod dnsConfig nameservers": ["1.1.1.1", "1.0.0.1", "8.8.8.8"]}),
-    ("--entrypoint", "--entrypoint '' alpine sh", M, "reset", {"ctr command": []}),
+    ("--entrypoint", "--entrypoint '' alpine sh", M, "reset", {"ctr command": ["sh"], "ctr args": MISSING}),
     ("-e", "-e HOME_DIR alpine", A, "shell where docker ran", {"ctr env": [{"name": "HOME_DIR", "value": ""}]}),
     ("--env-file", "--env-file nowhere.env alpine", A, "kubectl create configmap",
      {"ConfigMap/alpine-env data": {}}),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from d2k.model import Container, Graph, Healthcheck
 from d2k.names import port_name
 from d2k.report import Report, Severity
+from d2k.runtime import escape
 
 if TYPE_CHECKING:
     from d2k.emitters.kubernetes import EmitOptions
@@ -29,6 +30,25 @@ def pod_security(members: list[Container], report: Report) -> Obj:
     if sysctls:
         security["sysctls"] = [{"name": k, "value": v} for k, v in sorted(sysctls.items())]
     return security
+
+
+def process(c: Container) -> Obj:
+    """`command`/`args` that start the process Docker started, every literal `$` escaped for the kubelet.
+
+    `--entrypoint ""` resets the image ENTRYPOINT and CMD: what followed the image is the whole argv,
+    so it is the `command` (an empty `command` would mean "the image's ENTRYPOINT" to Kubernetes).
+    Docker refuses `--entrypoint ""` with nothing after the image, so that case never reaches here.
+    """
+    out: Obj = {}
+    if c.entrypoint == []:
+        if c.command:
+            out["command"] = [escape(w) for w in c.command]
+        return out
+    if c.entrypoint is not None:
+        out["command"] = [escape(w) for w in c.entrypoint]
+    if c.command:
+        out["args"] = [escape(w) for w in c.command]
+    return out
 
 
 def container_ports(c: Container, graph: Graph) -> list[Obj]:

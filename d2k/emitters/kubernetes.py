@@ -15,6 +15,7 @@ from d2k.emitters.containers import (
     container_ports,
     pod_security,
     probes,
+    process,
     quantity_bytes,
     resources,
     security_context,
@@ -23,6 +24,7 @@ from d2k.emitters.containers import (
 from d2k.model import Container, Graph, Mount, ServicePlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
+from d2k.runtime import escape
 from d2k.secrets import is_credential, is_credential_name, is_credential_value
 
 NAME_LABEL = "app.kubernetes.io/name"
@@ -278,10 +280,7 @@ def container(
     spec: Obj = {"name": cname, "image": c.image}
     if c.pull:
         spec["imagePullPolicy"] = _PULL_POLICY[c.pull]
-    if c.entrypoint is not None:
-        spec["command"] = list(c.entrypoint)
-    if c.command:
-        spec["args"] = list(c.command)
+    spec.update(process(c))
     if c.workdir:
         spec["workingDir"] = c.workdir
     inline, env_from = env
@@ -343,7 +342,7 @@ def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tupl
         elif var.env_file and _KEY.match(var.name):
             from_file[var.name] = value
         else:
-            inline.append({"name": var.name, "value": value})
+            inline.append({"name": var.name, "value": escape(value)})  # the kubelet expands $(X) and $$
     objects: list[Obj] = []
     env_from: list[Obj] = []
     if from_file or c.env_files:

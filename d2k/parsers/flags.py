@@ -276,7 +276,7 @@ def _restart(c: Container, value: str, ctx: FlagContext) -> None:
 def _entrypoint(c: Container, value: str, ctx: FlagContext) -> None:
     c.entrypoint = [value] if value else []
     if not value:
-        ctx.note = "the image ENTRYPOINT is reset: command is [] and the image CMD is not used"
+        ctx.note = "the image ENTRYPOINT and CMD are reset: what follows the image is the command"
 
 
 def _label(c: Container, value: str, ctx: FlagContext) -> None:
