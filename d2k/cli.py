@@ -70,6 +70,8 @@ VersionOpt = Annotated[str, typer.Option("--k8s-version", help="target Kubernete
 PartOfOpt = Annotated[str, typer.Option("--part-of", help="app.kubernetes.io/part-of label (default: input name)")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print no report on stderr")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show the traceback of an internal error")]
+LivenessOpt = Annotated[bool, typer.Option(
+    "--liveness-from-healthcheck", help="also restart a container whose healthcheck fails (Docker never does)")]
 
 
 def _version(value: bool) -> None:
@@ -105,6 +107,7 @@ class Convert:
     part_of: str = ""
     quiet: bool = False
     debug: bool = False
+    liveness_from_healthcheck: bool = False
 
 
 # One row per shared option: (parameter name, its typer annotation). Adding an option to every
@@ -124,6 +127,7 @@ CONVERT_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("part_of", PartOfOpt),
     ("quiet", QuietOpt),
     ("debug", DebugOpt),
+    ("liveness_from_healthcheck", LivenessOpt),
 )
 
 
@@ -270,6 +274,7 @@ def _options(convert: Convert, part_of: str) -> Any:
         storage_size=convert.storage_size,
         k8s_version=_k8s_version(convert.k8s_version),
         port_overrides=_port_overrides(convert.port or []),
+        liveness_from_healthcheck=convert.liveness_from_healthcheck,
     )
 
 

@@ -21,6 +21,7 @@ class Options:
     storage_size: str = "1Gi"
     k8s_version: str = "1.34"
     port_overrides: dict[str, list[int]] = field(default_factory=dict)
+    liveness_from_healthcheck: bool = False
 
 
 @dataclass(slots=True)
@@ -48,6 +49,7 @@ def convert_graph(graph: Graph, *, report: Report, options: Options) -> Result:
         part_of=options.part_of,
         storage_size=options.storage_size,
         k8s_version=options.k8s_version,
+        liveness_from_healthcheck=options.liveness_from_healthcheck,
     )
     objects = emit(graph, report, emit_options)
     return Result(objects, report, graph)

@@ -13,12 +13,16 @@ from typing import Any
 
 from d2k.emitters.containers import (
     container_ports,
+    grace_period,
+    host_aliases,
     pod_security,
     probes,
     process,
+    pull_policy,
     quantity_bytes,
     resources,
     security_context,
+    tmpfs_notes,
     version,
 )
 from d2k.model import Container, Graph, Mount, ServicePlan
@@ -31,7 +35,6 @@ NAME_LABEL = "app.kubernetes.io/name"
 PART_OF_LABEL = "app.kubernetes.io/part-of"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "Deployment", "Pod")
-_PULL_POLICY = {"always": "Always", "missing": "IfNotPresent", "never": "Never"}
 _PROPAGATION = {"rshared": "Bidirectional", "shared": "Bidirectional", "rslave": "HostToContainer",
                 "slave": "HostToContainer"}  # fmt: skip
 Obj = dict[str, Any]
@@ -44,6 +47,7 @@ class EmitOptions:
     part_of: str = ""
     storage_size: str = "1Gi"
     k8s_version: str = "1.34"
+    liveness_from_healthcheck: bool = False  # Docker never restarts for health: readiness only unless asked
 
 
 @dataclass(slots=True)
@@ -202,7 +206,7 @@ def pod_spec(
         spec["hostIPC"] = True
     if any(c.pid_mode.startswith("container:") for c in members):
         spec["shareProcessNamespace"] = True
-    aliases = _host_aliases(members)
+    aliases = host_aliases(members, report)
     if aliases:
         spec["hostAliases"] = aliases
     dns = _dns_config(members, report)
@@ -211,7 +215,7 @@ def pod_spec(
     security = pod_security(members, report)
     if security:
         spec["securityContext"] = security
-    grace = max((c.stop_timeout for c in members if c.stop_timeout is not None), default=None)
+    grace = grace_period(members, report)
     if grace is not None:
         spec["terminationGracePeriodSeconds"] = grace
     selector = _node_selector(main)
@@ -222,16 +226,6 @@ def pod_spec(
     if pod.volumes:
         spec["volumes"] = [pod.volumes[k] for k in sorted(pod.volumes)]
     return spec
-
-
-def _host_aliases(members: list[Container]) -> list[Obj]:
-    by_ip: dict[str, list[str]] = {}
-    for c in members:
-        for host, ip in c.add_hosts:
-            ip = ip.strip("[]")
-            if host not in by_ip.setdefault(ip, []):
-                by_ip[ip].append(host)
-    return [{"ip": ip, "hostnames": hosts} for ip, hosts in sorted(by_ip.items())]
 
 
 def _dns_config(members: list[Container], report: Report) -> Obj:
@@ -278,8 +272,7 @@ def container(
     options: EmitOptions, claims: _Claims,
 ) -> Obj:
     spec: Obj = {"name": cname, "image": c.image}
-    if c.pull:
-        spec["imagePullPolicy"] = _PULL_POLICY[c.pull]
+    spec["imagePullPolicy"] = pull_policy(c, report)
     spec.update(process(c))
     if c.workdir:
         spec["workingDir"] = c.workdir
@@ -294,12 +287,14 @@ def container(
     limits = resources(c, report)
     if limits:
         spec["resources"] = limits
-    spec.update(probes(c, report))
+    spec.update(probes(c, report, liveness=options.liveness_from_healthcheck))
+    tmpfs_notes(c, report)
     security = security_context(c, report, options)
     apparmor = security.pop("appArmorProfile", None)
     if apparmor and version(options.k8s_version) < (1, 30):
         # before 1.30 AppArmor was set by annotation; the field did not exist
-        value = "unconfined" if apparmor["type"] == "Unconfined" else "localhost/" + apparmor["localhostProfile"]
+        value = {"Unconfined": "unconfined", "RuntimeDefault": "runtime/default"}.get(apparmor["type"]) or (
+            "localhost/" + apparmor["localhostProfile"])
         pod.annotations[f"container.apparmor.security.beta.kubernetes.io/{cname}"] = value
     elif apparmor:
         security["appArmorProfile"] = apparmor
