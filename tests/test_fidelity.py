@@ -237,3 +237,63 @@ def test_docker_never_restarts_an_unhealthy_container(made: Any) -> None:
         time.sleep(0.5)
     assert state["State"]["Health"]["Status"] == "unhealthy"
     assert state["State"]["Running"] and state["RestartCount"] == 0
+
+
+# ---- item 6: user and group names (from-running) --------------------------------------------------
+
+PASSWD = "root:x:0:0:root:/root:/bin/sh\napp:x:1234:1235:app:/home/app:/bin/sh\napp:x:9:9:shadowed::\n"
+GROUP = "root:x:0:\naudio:x:63:app\napp:x:1235:\nstaff:x:50:\n"
+
+
+@pytest.mark.parametrize(
+    ("user", "groups", "resolved", "gids"),
+    [
+        ("app", ["audio"], "1234:1235", ["63"]),
+        ("app:staff", [], "1234:50", []),
+        ("1234:audio", ["5"], "1234:63", ["5"]),
+        ("nobody", ["nogroup"], None, [None]),
+    ],
+)
+def test_accounts_resolve_names_as_docker_does(user: str, groups: list[str], resolved: Any, gids: list[Any]) -> None:
+    from d2k.parsers import accounts
+
+    files = {accounts.PASSWD: PASSWD, accounts.GROUP: GROUP}
+    assert accounts.resolve_user(user, files) == resolved
+    assert [accounts.resolve_group(g, files) for g in groups] == gids
+    assert accounts.needed("1000:1000", ["5"]) == () and accounts.needed("root", []) == ()
+
+
+@pytest.mark.engine
+def test_from_running_resolves_user_and_group_names_as_the_engine_did(made: Any, tmp_path: Path) -> None:
+    """Docker resolves `-u app --group-add audio` against the container's /etc/passwd and /etc/group when it
+    starts it (here: `id` inside the container); from-running reads those files through the archive endpoint,
+    one call a file and only for a container that names a user or group, and finds the same numbers."""
+    from d2k.parsers.engine import read_engine
+
+    p = made.prefix
+    (tmp_path / "passwd").write_text(PASSWD)
+    (tmp_path / "group").write_text(GROUP)
+    named = made.run(f"docker create --pull=never --name {p}-named --label d2k.test={p} -u app --group-add audio "
+                     "--entrypoint sh d2k-test/defaults:1 -c 'id -u; id -g; id -G'")  # fmt: skip
+    made.run(f"docker create --pull=never --name {p}-plain --label d2k.test={p} -u 7:7 d2k-test/defaults:1")
+    for name in ("passwd", "group"):
+        made.docker(f"docker cp {tmp_path / name} {named}:/etc/{name}")
+    uid, gid, groups = made.docker(f"docker start -a {named}").splitlines()
+    result = read_engine(all=True, filters={"label": [f"d2k.test={p}"]})
+    by_name = {c.name: c for c in result.containers}
+    assert by_name[f"{p}-named"].user == f"{uid}:{gid}" == "1234:1235"
+    assert set(by_name[f"{p}-named"].group_add) <= set(groups.split()) and by_name[f"{p}-named"].group_add == ["63"]
+    assert by_name[f"{p}-plain"].user == "7:7"
+    assert result.api_calls == 1 + 1 + 2 + 1 + 2  # version, list, 2 containers, 1 image, passwd + group of one
+    converted = convert_graph_of(result)
+    assert container(converted, f"{p}-named")["securityContext"] == {"runAsUser": 1234, "runAsGroup": 1235}
+    assert workload(converted, f"{p}-named")["spec"]["securityContext"]["supplementalGroups"] == [63]
+
+
+def convert_graph_of(result: Any) -> Any:
+    from d2k.core import convert_graph
+    from d2k.model import Graph
+    from d2k.report import Report
+
+    graph = Graph(containers={c.name: c for c in result.containers})
+    return convert_graph(graph, report=Report(), options=Options())
