@@ -6,9 +6,11 @@ Two pure models of the two runtimes, so that tests can hold d2k's output to "the
   ("No command specified"). Env: the image's, then `-e`/`--env-file` entries, nothing expanded.
 - Kubernetes (kubelet + containerd CRI): a non-empty `command` replaces the image ENTRYPOINT and
   drops the image CMD unless `args` is given; an empty list counts as unset. The kubelet expands
-  `$(NAME)` and `$$` in `command`, `args` and `env[].value` only (never in probes, lifecycle hooks,
-  ConfigMap or Secret values): `env[].value` from the variables defined before it (envFrom first,
-  then `env` in order), `command`/`args` from the final env. An unknown `$(NAME)` stays as written.
+  `$(NAME)` and `$$` in `command`, `args`, `env[].value` and exec probe commands (never in ConfigMap
+  or Secret values): `env[].value` from the variables defined before it (envFrom first, then `env`
+  in order), `command`/`args` from the final env, an exec probe from the `env` entries' literal
+  `value`s only (ExpandContainerCommandOnlyStatic: a `valueFrom` entry reads as ""). An unknown
+  `$(NAME)` stays as written.
 
 The emitter writes a literal `$` as `$$` (escape()) so that both sides agree.
 """
@@ -127,3 +129,15 @@ def kubernetes_env(spec: Obj, objects: Sequence[Obj]) -> dict[str, str]:
         else:
             env[var["name"]] = expand(var.get("value", ""), env)
     return env
+
+
+def probe_argv(probe: Obj, spec: Obj) -> list[str]:
+    """The argv the kubelet execs for an exec probe of the container `spec`."""
+    static = {var["name"]: var.get("value", "") for var in spec.get("env") or []}
+    return [expand(w, static) for w in probe["exec"]["command"]]
+
+
+def docker_health_argv(test: Sequence[str]) -> list[str]:
+    """The argv Docker execs for a healthcheck test as it stores it (`CMD-SHELL cmd` runs `/bin/sh -c cmd`)."""
+    kind, *rest = test
+    return ["/bin/sh", "-c", " ".join(rest)] if kind == "CMD-SHELL" else list(rest)

@@ -1077,6 +1077,7 @@ def test_the_process_kubernetes_runs_is_dockers(world: World) -> None:
     """
     from d2k import runtime
     from d2k.emitters.kubernetes import EmitOptions, _env_name_ok
+    from d2k.report import Report
 
     problems: list[str] = []
     for case in world.corpus:
@@ -1095,6 +1096,13 @@ def test_the_process_kubernetes_runs_is_dockers(world: World) -> None:
         if runtime.docker_argv(c.entrypoint, c.command, entry, cmd) != docker:
             problems.append(f"{where}: d2k.runtime.docker_argv {runtime.docker_argv(c.entrypoint, c.command, entry, cmd)}"
                             f" != the engine's {docker}")
+        health = (result.inspect["Config"].get("Healthcheck") or {}).get("Test") or []
+        if c.healthcheck is not None and c.healthcheck.test and health and health[0] != "NONE":
+            from d2k.emitters.containers import probes
+
+            probe = probes(c, Report())["readinessProbe"]
+            if runtime.probe_argv(probe, spec) != runtime.docker_health_argv(health):
+                problems.append(f"{where}: probe {runtime.probe_argv(probe, spec)} != Docker's healthcheck {health}")
         bare = {v.name for v in c.env.values() if v.value is None}
         refused = {name for name in c.env if not _env_name_ok(name, EmitOptions().k8s_version)}
         assert all(any(d.code == "env-name" and repr(n) in d.message for d in report.diagnostics) for n in refused)

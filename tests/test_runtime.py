@@ -93,6 +93,11 @@ def _assert_same_process(result: Any, where: str) -> int:
             for entry, cmd in IMAGES:
                 docker = runtime.docker_argv(c.entrypoint, c.command, entry, cmd)
                 assert runtime.kubernetes_argv(spec, env, entry, cmd) == docker, f"{where}: {name} under {entry} {cmd}"
+            if c.healthcheck is not None and c.healthcheck.test and not c.no_healthcheck:
+                for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
+                    if kind in spec:
+                        docker_probe = runtime.docker_health_argv(c.healthcheck.test)
+                        assert runtime.probe_argv(spec[kind], spec) == docker_probe, f"{where}: {name} {kind}"
             bare = {v.name for v in c.env.values() if v.value is None}  # the CLI's value: reported, checked elsewhere
             refused = {n for n in c.env if not _env_name_ok(n, EmitOptions().k8s_version)}
             wanted = runtime.docker_env([(v.name, v.value) for v in c.env.values()], {})
@@ -118,6 +123,7 @@ def test_every_golden_case_runs_what_docker_ran(sample: Path) -> None:
         "docker run --name app --entrypoint= redis bash",
         "docker run --name app --entrypoint '$(NAME)' -e NAME=x -e 'REF=$(NAME)' redis '$$(NAME)'",
         "docker run --name app -e 'API_TOKEN=t$(NAME)' -e NAME=x redis",
+        "docker run --name app -e NAME=x --health-cmd 'test $$ -gt 0 && echo $(NAME)' redis",
     ],
 )
 def test_dollar_and_empty_entrypoint_reach_the_process_as_docker_passed_them(line: str) -> None:

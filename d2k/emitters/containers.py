@@ -10,10 +10,10 @@ import math
 import posixpath
 from typing import TYPE_CHECKING, Any
 
-from d2k.model import Container, Graph, Healthcheck, Origin
+from d2k.model import Container, Graph, Origin
 from d2k.names import port_name
 from d2k.report import Report, Severity
-from d2k.runtime import escape
+from d2k.runtime import docker_health_argv, escape
 
 if TYPE_CHECKING:
     from d2k.emitters.kubernetes import EmitOptions
@@ -151,7 +151,8 @@ def probes(c: Container, report: Report, *, liveness: bool = False) -> Obj:
         return {}
 
     def probe(period: int, failures: int) -> Obj:
-        return {"exec": {"command": _probe_command(check)}, "periodSeconds": period,
+        # the kubelet expands $(X) and $$ in an exec probe too (against the container's literal env values)
+        return {"exec": {"command": [escape(w) for w in docker_health_argv(check.test)]}, "periodSeconds": period,
                 "timeoutSeconds": _seconds(check.timeout, 30), "failureThreshold": failures}  # fmt: skip
 
     period, failures = _seconds(check.interval, 30), max(1, check.retries or 3)
@@ -180,13 +181,6 @@ def probes(c: Container, report: Report, *, liveness: bool = False) -> Obj:
                    "--health-start-interval without --health-start-period: no start period to probe in",
                    c.origin, c.name)
     return out
-
-
-def _probe_command(check: Healthcheck) -> list[str]:
-    kind, *rest = check.test
-    if kind == "CMD-SHELL":
-        return ["/bin/sh", "-c", " ".join(rest)]
-    return list(rest)
 
 
 def _seconds(value: float | None, default: int) -> int:
