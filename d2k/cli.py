@@ -120,6 +120,8 @@ TlsSecretOpt = Annotated[str, typer.Option("--tls-secret", help="TLS Secret for 
 HttpOpt = Annotated[list[str] | None, typer.Option("--http", help="NAME: route this container through the Ingress")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print no report on stderr")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show the traceback of an internal error")]
+LivenessOpt = Annotated[bool, typer.Option(
+    "--liveness-from-healthcheck", help="also restart a container whose healthcheck fails (Docker never does)")]
 
 
 def _version(value: bool) -> None:
@@ -160,6 +162,7 @@ class Convert:
     http: list[str] | None = None
     quiet: bool = False
     debug: bool = False
+    liveness_from_healthcheck: bool = False
 
 
 # One row per shared option: (parameter name, its typer annotation). Adding an option to every
@@ -184,6 +187,7 @@ CONVERT_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("http", HttpOpt),
     ("quiet", QuietOpt),
     ("debug", DebugOpt),
+    ("liveness_from_healthcheck", LivenessOpt),
 )
 
 
@@ -387,6 +391,7 @@ def _options(convert: Convert, part_of: str) -> Any:
         port_overrides=_port_overrides(convert.port or []),
         network_policies="" if convert.network_policies is NetworkPolicies.off else convert.network_policies.value,
         ingress=ingress,
+        liveness_from_healthcheck=convert.liveness_from_healthcheck,
     )
 
 

@@ -26,6 +26,7 @@ class Options:
     port_overrides: dict[str, list[int]] = field(default_factory=dict)
     network_policies: str = ""  # "" off | graph | egress | network (d2k.emitters.netpol.MODES)
     ingress: IngressOptions | None = None  # --ingress HOST and its companions
+    liveness_from_healthcheck: bool = False
 
 
 @dataclass(slots=True)
@@ -53,6 +54,7 @@ def convert_graph(graph: Graph, *, report: Report, options: Options) -> Result:
         part_of=options.part_of,
         storage_size=options.storage_size,
         k8s_version=options.k8s_version,
+        liveness_from_healthcheck=options.liveness_from_healthcheck,
     )
     objects = emit(graph, report, emit_options)
     objects += _traffic_objects(graph, report, emit_options, options)
