@@ -28,9 +28,35 @@ Examples:
   d2k from-commands cmds.txt | kubectl apply -f -
   d2k from-running --all -o json                     # containers of the engine in DOCKER_HOST
   d2k validate k8s/                                   # check any manifests like the API server
+  d2k graph samples/voting-app.md --format svg --out app.svg   # draw the service graph
 """
 
-app = typer.Typer(
+class _App(typer.Typer):
+    """typer, plus options whose value is optional (`--network-policies` alone means `=graph`).
+
+    click would take the next word as the value (`--network-policies FILE` would eat FILE), so a
+    bare option is rewritten to its default value before parsing; `=VALUE` is the only other form.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        argv = list(args[0]) if args else list(kwargs.pop("args", None) or sys.argv[1:])
+        return super().__call__(_optional_values(argv), *args[1:], **kwargs)
+
+
+# option -> the value it takes when written bare
+OPTIONAL_VALUES = {"--network-policies": "graph"}
+
+
+def _optional_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, word in enumerate(argv):
+        if word == "--":
+            return out + argv[i:]
+        out.append(f"{word}={OPTIONAL_VALUES[word]}" if word in OPTIONAL_VALUES else word)
+    return out
+
+
+app = _App(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -52,6 +78,21 @@ class Workload(StrEnum):
 class ExposeType(StrEnum):
     NodePort = "NodePort"
     LoadBalancer = "LoadBalancer"
+    ClusterIP = "ClusterIP"
+
+
+class NetworkPolicies(StrEnum):
+    off = "off"
+    graph = "graph"
+    egress = "egress"
+    network = "network"
+
+
+class GraphFormat(StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+    png = "png"
 
 
 OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="yaml (multi-document) or json (a v1 List)")]
@@ -59,7 +100,8 @@ OutDirOpt = Annotated[Path | None, typer.Option("--out", help="write one file pe
 ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing --out folder")]
 NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="namespace of every object (and emit it)")]
 WorkloadOpt = Annotated[Workload, typer.Option("--workload", help="deployment, or bare pods")]
-ExposeOpt = Annotated[ExposeType, typer.Option("--expose-type", help="Service type for ports published with -p")]
+ExposeOpt = Annotated[ExposeType, typer.Option(
+    "--expose-type", help="Service type for ports published with -p (ClusterIP: behind --ingress)")]
 StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested by each PersistentVolumeClaim")]
 PortOpt = Annotated[
     list[str] | None, typer.Option("--port", help="NAME=PORT[,PORT]: ports of a container others reach")
@@ -68,8 +110,18 @@ ReportOpt = Annotated[Path | None, typer.Option("--report", help="also write the
 StrictOpt = Annotated[bool, typer.Option("--strict", help="exit 1 when anything was not carried over")]
 VersionOpt = Annotated[str, typer.Option("--k8s-version", help="target Kubernetes version (1.25 to 1.37)")]
 PartOfOpt = Annotated[str, typer.Option("--part-of", help="app.kubernetes.io/part-of label (default: input name)")]
+NetpolOpt = Annotated[NetworkPolicies, typer.Option(
+    "--network-policies", show_default=False,
+    help="NetworkPolicies from the service graph: --network-policies (ingress, from who calls whom), "
+         "=egress (both directions, plus DNS), =network (Docker's rule: a network's members reach each other)")]
+IngressOpt = Annotated[str, typer.Option("--ingress", help="HOST: an Ingress routing NAME.HOST to each HTTP Service")]
+IngressClassOpt = Annotated[str, typer.Option("--ingress-class", help="ingressClassName of the Ingress")]
+TlsSecretOpt = Annotated[str, typer.Option("--tls-secret", help="TLS Secret for the Ingress hosts")]
+HttpOpt = Annotated[list[str] | None, typer.Option("--http", help="NAME: route this container through the Ingress")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print no report on stderr")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show the traceback of an internal error")]
+LivenessOpt = Annotated[bool, typer.Option(
+    "--liveness-from-healthcheck", help="also restart a container whose healthcheck fails (Docker never does)")]
 
 
 def _version(value: bool) -> None:
@@ -103,8 +155,14 @@ class Convert:
     strict: bool = False
     k8s_version: str = ""
     part_of: str = ""
+    network_policies: NetworkPolicies = NetworkPolicies.off
+    ingress: str = ""
+    ingress_class: str = ""
+    tls_secret: str = ""
+    http: list[str] | None = None
     quiet: bool = False
     debug: bool = False
+    liveness_from_healthcheck: bool = False
 
 
 # One row per shared option: (parameter name, its typer annotation). Adding an option to every
@@ -122,8 +180,14 @@ CONVERT_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("strict", StrictOpt),
     ("k8s_version", VersionOpt),
     ("part_of", PartOfOpt),
+    ("network_policies", NetpolOpt),
+    ("ingress", IngressOpt),
+    ("ingress_class", IngressClassOpt),
+    ("tls_secret", TlsSecretOpt),
+    ("http", HttpOpt),
     ("quiet", QuietOpt),
     ("debug", DebugOpt),
+    ("liveness_from_healthcheck", LivenessOpt),
 )
 
 
@@ -194,28 +258,77 @@ def from_running(
 
     def run() -> int:
         from d2k.core import convert_graph
-        from d2k.model import Graph
-        from d2k.parsers.engine import read_engine
-        from d2k.report import Report
 
-        filters: dict[str, list[str]] = {}
-        for item in filter_ or []:
-            key, sep, value = item.partition("=")
-            if not sep or not key:
-                raise InputError(f"--filter {item}: give KEY=VALUE, e.g. --filter label=app=web")
-            filters.setdefault(key, []).append(value)
-        progress = _progress_bar() if sys.stderr.isatty() and not convert.quiet else None
-        found = read_engine(names or None, all=all_, filters=filters or None, project=project or None,
-                            progress=progress)
-        graph = Graph(containers={c.name: c for c in found.containers}, networks=found.networks,
-                      volumes=found.volumes)
-        rep = Report()
-        rep.extend(found.diagnostics)
+        graph, rep = _engine_graph(names, all_, filter_, project, quiet=convert.quiet)
         options = _options(convert, convert.part_of or project or "")
         result = convert_graph(graph, report=rep, options=options)
         return _finish(result, ["engine"], convert, options.k8s_version)
 
     _guard(run, convert.debug)
+
+
+def _engine_graph(
+    names: list[str] | None, all_: bool, filter_: list[str] | None, project: str, *, quiet: bool
+) -> tuple[Any, Any]:
+    """The containers of the engine in DOCKER_HOST as a graph, and the report of reading them."""
+    from d2k.model import Graph
+    from d2k.parsers.engine import read_engine
+    from d2k.report import Report
+
+    filters: dict[str, list[str]] = {}
+    for item in filter_ or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--filter {item}: give KEY=VALUE, e.g. --filter label=app=web")
+        filters.setdefault(key, []).append(value)
+    progress = _progress_bar() if sys.stderr.isatty() and not quiet else None
+    found = read_engine(names or None, all=all_, filters=filters or None, project=project or None,
+                        progress=progress)
+    graph = Graph(containers={c.name: c for c in found.containers}, networks=found.networks, volumes=found.volumes)
+    rep = Report()
+    rep.extend(found.diagnostics)
+    return graph, rep
+
+
+@app.command("graph")
+def graph(
+    file: Annotated[str | None, typer.Argument(help="docker run lines (as from-commands); - for stdin")] = None,
+    running: Annotated[bool, typer.Option("--running", help="draw the containers of the Docker engine")] = False,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="with --running: include stopped containers")] = False,
+    project: Annotated[str, typer.Option("--project", help="with --running: only this compose project")] = "",
+    format_: Annotated[GraphFormat, typer.Option("--format", help="mermaid, dot, or svg/png (Graphviz)")] = (
+        GraphFormat.mermaid),
+    out: Annotated[Path | None, typer.Option("--out", help="write the picture to this file")] = None,
+    port: PortOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Draw the service graph: containers, Services, who calls whom and why, the entry points."""
+
+    def run() -> int:
+        from d2k.core import Options, convert_graph, convert_text
+        from d2k.emitters.graph import draw
+
+        options = Options(port_overrides=_port_overrides(port or []))
+        if running == (file is not None):
+            raise InputError("give a FILE of docker run lines, or --running for the engine's containers")
+        if file is not None:
+            text, name = _read_input(file)
+            result, title = convert_text(text, name, options=options), _default_part_of(name)
+        else:
+            engine_graph, rep = _engine_graph(None, all_, None, project, quiet=True)
+            result, title = convert_graph(engine_graph, report=rep, options=options), project
+        data = draw(result.graph, result.objects, format_.value, title)
+        if out is not None:
+            try:
+                out.write_bytes(data)
+            except OSError as err:
+                raise InputError(f"cannot write it: {err.strerror or err}", str(out)) from None
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return 0
+
+    _guard(run, debug)
 
 
 @app.command("validate")
@@ -262,6 +375,12 @@ def _options(convert: Convert, part_of: str) -> Any:
         parse_quantity(convert.storage_size)
     except ValueError as err:
         raise InputError(f"--storage-size: {err}") from None
+    ingress = None
+    if convert.ingress or convert.ingress_class or convert.tls_secret or convert.http:
+        from d2k.emitters.ingress import IngressOptions, check_options
+
+        ingress = IngressOptions(convert.ingress, convert.ingress_class, convert.tls_secret, tuple(convert.http or ()))
+        check_options(ingress)
     return Options(
         workload=convert.workload.value,
         expose_type=convert.expose_type.value,
@@ -270,6 +389,9 @@ def _options(convert: Convert, part_of: str) -> Any:
         storage_size=convert.storage_size,
         k8s_version=_k8s_version(convert.k8s_version),
         port_overrides=_port_overrides(convert.port or []),
+        network_policies="" if convert.network_policies is NetworkPolicies.off else convert.network_policies.value,
+        ingress=ingress,
+        liveness_from_healthcheck=convert.liveness_from_healthcheck,
     )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from d2k.emitters.kubernetes import EmitOptions, emit
 from d2k.infer import Inference, infer
 from d2k.model import Graph
 from d2k.report import Report
+
+if TYPE_CHECKING:
+    from d2k.emitters.ingress import IngressOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,9 @@ class Options:
     storage_size: str = "1Gi"
     k8s_version: str = "1.34"
     port_overrides: dict[str, list[int]] = field(default_factory=dict)
+    network_policies: str = ""  # "" off | graph | egress | network (d2k.emitters.netpol.MODES)
+    ingress: IngressOptions | None = None  # --ingress HOST and its companions
+    liveness_from_healthcheck: bool = False
 
 
 @dataclass(slots=True)
@@ -48,6 +54,29 @@ def convert_graph(graph: Graph, *, report: Report, options: Options) -> Result:
         part_of=options.part_of,
         storage_size=options.storage_size,
         k8s_version=options.k8s_version,
+        liveness_from_healthcheck=options.liveness_from_healthcheck,
     )
     objects = emit(graph, report, emit_options)
+    objects += _traffic_objects(graph, report, emit_options, options)
     return Result(objects, report, graph)
+
+
+def _traffic_objects(graph: Graph, report: Report, emit_options: EmitOptions, options: Options) -> list[dict[str, Any]]:
+    """The Ingress and NetworkPolicies the options ask for, after the plain objects (the same graph).
+
+    Imported only when asked for: a plain conversion does not pay for these modules.
+    """
+    if options.ingress is None and not options.network_policies and options.expose_type != "ClusterIP":
+        return []
+    from d2k.emitters import ingress as ingress_emitter
+
+    chosen = options.ingress or ingress_emitter.IngressOptions()
+    objects = ingress_emitter.ingress(graph, report, emit_options, chosen)
+    if options.expose_type == "ClusterIP":
+        ingress_emitter.report_unexposed(graph, report, chosen)
+    if options.network_policies:
+        from d2k.emitters.netpol import network_policies
+
+        extra = ingress_emitter.ingress_entries(graph, chosen)
+        objects += network_policies(graph, report, emit_options, options.network_policies, extra)
+    return objects

@@ -1492,15 +1492,17 @@ def validate_objects(objects: list[dict[str, Any]], k8s_version: str = DEFAULT_K
 
 
 def _validate(objects: list[dict[str, Any]], version: tuple[int, int]) -> list[Problem]:
+    from d2k import validate_network  # a rule family of its own: NetworkPolicy and Ingress
+
     flat, problems = _flatten(objects)
     for obj in flat:
         for path, message in _schema_problems(obj, version):
             problems.append(_problem(obj, path, message))
-        for rule in OBJECT_RULES:
+        for rule in OBJECT_RULES + validate_network.OBJECT_RULES:
             for path, message in rule(obj, version):
                 problems.append(_problem(obj, path, message))
     view = _Set(flat)
-    for set_rule in SET_RULES:
+    for set_rule in SET_RULES + validate_network.SET_RULES:
         for obj, path, message in set_rule(view):
             problems.append(_problem(obj, path, message))
     return problems

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything the tests need, on a fresh Debian machine, then the tests themselves:
-#   Debian packages (docker.io for a private engine, busybox-static for stand-in images),
+#   Debian packages (docker.io for a private engine, busybox-static for stand-in images, graphviz for
+#   `d2k graph --format svg`),
 #   d2k with its test extras, a private Docker engine (tests/engine/engine.sh), lint,
 #   type check, and pytest with the engine tests required (they fail rather than skip).
 # Extra arguments go to pytest.  The README's test command; .ci/run calls it too.
@@ -12,6 +13,7 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "run.sh: installing ${missing[*]}"
     sudo_if_needed apt-get update -qq

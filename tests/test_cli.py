@@ -51,7 +51,7 @@ def test_help_lists_the_working_commands_and_examples_unwrapped() -> None:
     done = d2k("--help")
     assert done.returncode == 0
     commands = re.findall(r"^  (\S+)  ", done.stdout.split("Commands:")[1], re.M)
-    assert commands == ["from-commands", "from-running", "validate", "flags"]
+    assert commands == ["from-commands", "from-running", "graph", "validate", "flags"]
     examples = [line.strip() for line in done.stdout.split("Examples:")[1].split("Options:")[0].splitlines()
                 if line.strip()]
     assert "d2k from-commands run.sh --out k8s/ --report r.json" in examples
@@ -80,7 +80,7 @@ def test_a_sample_converts_with_exit_0_manifests_on_stdout_report_on_stderr() ->
     assert done.returncode == 0
     kinds = [doc["kind"] for doc in yaml.safe_load_all(done.stdout)]
     assert kinds.count("Deployment") == 5
-    assert "d2k: 5 containers -> " in done.stderr and "kind:" not in done.stderr
+    assert "d2k: 5 containers -> " in done.stderr and "apiVersion:" not in done.stderr  # no manifest on stderr
     assert d2k("from-commands", "samples/voting-app.md", "-q").stderr == ""
 
 

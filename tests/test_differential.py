@@ -1043,3 +1043,94 @@ def test_agreement_rate(
         print("\n".join(lines))
     assert not unexplained, f"mismatches neither fixed nor listed in KNOWN_GAPS: {unexplained}"
     assert rate >= MIN_AGREEMENT, f"agreement {rate:.1%} is below {MIN_AGREEMENT:.0%}"
+
+
+# ------------------------------------------------------------------------------- the process that runs
+
+
+def _k8s_process(c: Container) -> tuple[dict[str, Any], list[dict[str, Any]], Any]:
+    """d2k's container spec (command, args, env, envFrom) and the ConfigMaps/Secrets it refers to."""
+    from d2k.emitters.containers import process
+    from d2k.emitters.kubernetes import EmitOptions, _env
+    from d2k.report import Report
+
+    report = Report()
+    (inline, env_from), objects = _env(c, "case", EmitOptions(), report)
+    return {**process(c), "env": inline, "envFrom": env_from}, objects, report
+
+
+def _env_dict(entries: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for entry in entries or ():
+        key, _, value = entry.partition("=")
+        out[key] = value
+    return out
+
+
+def test_the_process_kubernetes_runs_is_dockers(world: World) -> None:
+    """Issue 9 item 1, on every created corpus line: the argv and the env the kubelet would start from
+    d2k's container spec (d2k.runtime: image ENTRYPOINT/CMD, command/args, `$(X)`/`$$` expansion) equal
+    Docker's (inspect: Path + Args, Config.Env), and d2k.runtime's model of Docker agrees with the engine.
+
+    A bare `-e KEY` / env-file `KEY` (the CLI's value, another item of issue 9) and env names Kubernetes
+    refuses (reported not carried) are left out of the env comparison.
+    """
+    from d2k import runtime
+    from d2k.emitters.kubernetes import EmitOptions, _env_name_ok
+    from d2k.report import Report
+
+    problems: list[str] = []
+    for case in world.corpus:
+        result = world.created[case.line]
+        if not result.id:
+            continue
+        c = d2k_read(case, world)
+        image = world.image_config(c.image)
+        entry, cmd = image.get("Entrypoint"), image.get("Cmd")
+        spec, objects, report = _k8s_process(c)
+        k8s_env = runtime.kubernetes_env(spec, objects)
+        docker = [result.inspect["Path"], *result.inspect["Args"]]
+        where = f"{CORPUS.name}:{case.line}"
+        if runtime.kubernetes_argv(spec, k8s_env, entry, cmd) != docker:
+            problems.append(f"{where}: kubelet argv {runtime.kubernetes_argv(spec, k8s_env, entry, cmd)} != {docker}")
+        if runtime.docker_argv(c.entrypoint, c.command, entry, cmd) != docker:
+            problems.append(f"{where}: d2k.runtime.docker_argv {runtime.docker_argv(c.entrypoint, c.command, entry, cmd)}"
+                            f" != the engine's {docker}")
+        health = (result.inspect["Config"].get("Healthcheck") or {}).get("Test") or []
+        if c.healthcheck is not None and c.healthcheck.test and health and health[0] != "NONE":
+            from d2k.emitters.containers import probes
+
+            probe = probes(c, Report())["readinessProbe"]
+            if runtime.probe_argv(probe, spec) != runtime.docker_health_argv(health):
+                problems.append(f"{where}: probe {runtime.probe_argv(probe, spec)} != Docker's healthcheck {health}")
+        bare = {v.name for v in c.env.values() if v.value is None}
+        refused = {name for name in c.env if not _env_name_ok(name, EmitOptions().k8s_version)}
+        assert all(any(d.code == "env-name" and repr(n) in d.message for d in report.diagnostics) for n in refused)
+        engine_env = {k: v for k, v in _env_dict(result.inspect["Config"].get("Env")).items()
+                      if k not in bare | refused}  # fmt: skip
+        ours = {**_env_dict(image.get("Env")), **k8s_env}
+        ours = {k: v for k, v in ours.items() if k not in bare | refused}
+        if ours != engine_env:
+            diff = sorted(set(ours.items()) ^ set(engine_env.items()))
+            problems.append(f"{where}: env differs: {diff}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_argv_comparison_sees_a_difference(world: World) -> None:
+    """The comparison above is not blind: the old `--entrypoint ""` translation (`command: []` + args) and an
+    unescaped `$(NAME)` both start another process than Docker's."""
+    from d2k import runtime
+
+    for case_id, spoil in (
+        ("proc-ec-reset-args", lambda spec: {"command": [], "args": spec["command"]}),
+        ("proc-dollar-ref", lambda spec: {**spec, "args": [w.replace("$$", "$") for w in spec["args"]]}),
+    ):
+        case = next(c for c in world.corpus if c.id == case_id)
+        result = world.created[case.line]
+        c = d2k_read(case, world)
+        image = world.image_config(c.image)
+        spec, objects, _ = _k8s_process(c)
+        env = runtime.kubernetes_env(spec, objects)
+        docker = [result.inspect["Path"], *result.inspect["Args"]]
+        assert runtime.kubernetes_argv(spec, env, image.get("Entrypoint"), image.get("Cmd")) == docker
+        assert runtime.kubernetes_argv(spoil(spec), env, image.get("Entrypoint"), image.get("Cmd")) != docker

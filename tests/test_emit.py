@@ -84,12 +84,14 @@ def test_many_containers_of_one_image_get_numbered_names() -> None:
 
 
 def test_probes_are_separate_objects_without_yaml_anchors() -> None:
-    result = convert("docker run -d --name db --health-cmd 'pg_isready' --health-start-period 30s postgres\n")
+    result = convert("docker run -d --name db --health-cmd 'pg_isready' --health-start-period 30s postgres\n",
+                     liveness_from_healthcheck=True)
     text = to_yaml(result.objects)
     assert "&id" not in text and "*id" not in text
     spec = container(result.objects, "db")
     assert spec["livenessProbe"]["exec"]["command"] == ["/bin/sh", "-c", "pg_isready"]
-    assert spec["startupProbe"]["failureThreshold"] == 6 and spec["startupProbe"]["periodSeconds"] == 5
+    # gives up after 30 s + 3 x 30 s, when Docker would mark it unhealthy: 24 checks 5 s apart
+    assert spec["startupProbe"]["failureThreshold"] == 24 and spec["startupProbe"]["periodSeconds"] == 5
     assert spec["livenessProbe"]["exec"] is not spec["readinessProbe"]["exec"]
 
 

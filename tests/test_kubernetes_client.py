@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from d2k.core import Options, convert_text
+from d2k.emitters.ingress import IngressOptions
 
 kubernetes = pytest.importorskip("kubernetes", reason="the kubernetes client is a test dependency: pip install -e .[test]")
 
@@ -32,7 +33,8 @@ RICH = (
 
 def kinds() -> dict[str, str]:
     return {"Deployment": "V1Deployment", "Pod": "V1Pod", "Service": "V1Service", "ConfigMap": "V1ConfigMap",
-            "Secret": "V1Secret", "PersistentVolumeClaim": "V1PersistentVolumeClaim", "Namespace": "V1Namespace"}
+            "Secret": "V1Secret", "PersistentVolumeClaim": "V1PersistentVolumeClaim", "Namespace": "V1Namespace",
+            "NetworkPolicy": "V1NetworkPolicy", "Ingress": "V1Ingress"}
 
 
 def round_trip(obj: dict[str, Any]) -> Any:
@@ -45,6 +47,10 @@ def inputs() -> list[tuple[str, str, Options]]:
     cases = [(s.name, s.read_text(encoding="utf-8"), Options()) for s in SAMPLES]
     cases.append(("rich", RICH, Options(namespace="shop")))
     cases.append(("rich-pods", RICH, Options(workload="pod", expose_type="LoadBalancer")))
+    web = IngressOptions("apps.example.com", "nginx", "apps-tls")
+    cases.append(("rich-egress-ingress", RICH, Options(part_of="rich", network_policies="egress", ingress=web)))
+    cases += [(f"{s.name}-network", s.read_text(encoding="utf-8"),
+               Options(network_policies="network", ingress=web, expose_type="ClusterIP")) for s in SAMPLES]
     return cases
 
 

@@ -6,23 +6,35 @@ What cannot be expressed is reported, in the user's Docker words, never dropped 
 
 from __future__ import annotations
 
-import math
 import os
-import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from d2k.model import Container, Graph, Healthcheck, Mount, ServicePlan
+from d2k.emitters.containers import (
+    container_ports,
+    grace_period,
+    host_aliases,
+    pod_security,
+    probes,
+    process,
+    pull_policy,
+    quantity_bytes,
+    resources,
+    security_context,
+    tmpfs_notes,
+    version,
+)
+from d2k.model import Container, Graph, Mount, ServicePlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
+from d2k.runtime import escape
 from d2k.secrets import is_credential, is_credential_name, is_credential_value
 
 NAME_LABEL = "app.kubernetes.io/name"
 PART_OF_LABEL = "app.kubernetes.io/part-of"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "Deployment", "Pod")
-_PULL_POLICY = {"always": "Always", "missing": "IfNotPresent", "never": "Never"}
 _PROPAGATION = {"rshared": "Bidirectional", "shared": "Bidirectional", "rslave": "HostToContainer",
                 "slave": "HostToContainer"}  # fmt: skip
 Obj = dict[str, Any]
@@ -35,6 +47,7 @@ class EmitOptions:
     part_of: str = ""
     storage_size: str = "1Gi"
     k8s_version: str = "1.34"
+    liveness_from_healthcheck: bool = False  # Docker never restarts for health: readiness only unless asked
 
 
 @dataclass(slots=True)
@@ -193,16 +206,16 @@ def pod_spec(
         spec["hostIPC"] = True
     if any(c.pid_mode.startswith("container:") for c in members):
         spec["shareProcessNamespace"] = True
-    aliases = _host_aliases(members)
+    aliases = host_aliases(members, report)
     if aliases:
         spec["hostAliases"] = aliases
     dns = _dns_config(members, report)
     if dns:
         spec["dnsConfig"] = dns
-    security = _pod_security(members, report)
+    security = pod_security(members, report)
     if security:
         spec["securityContext"] = security
-    grace = max((c.stop_timeout for c in members if c.stop_timeout is not None), default=None)
+    grace = grace_period(members, report)
     if grace is not None:
         spec["terminationGracePeriodSeconds"] = grace
     selector = _node_selector(main)
@@ -213,16 +226,6 @@ def pod_spec(
     if pod.volumes:
         spec["volumes"] = [pod.volumes[k] for k in sorted(pod.volumes)]
     return spec
-
-
-def _host_aliases(members: list[Container]) -> list[Obj]:
-    by_ip: dict[str, list[str]] = {}
-    for c in members:
-        for host, ip in c.add_hosts:
-            ip = ip.strip("[]")
-            if host not in by_ip.setdefault(ip, []):
-                by_ip[ip].append(host)
-    return [{"ip": ip, "hostnames": hosts} for ip, hosts in sorted(by_ip.items())]
 
 
 def _dns_config(members: list[Container], report: Report) -> Obj:
@@ -254,17 +257,6 @@ def _dns_option(option: str) -> Obj:
     return {"name": name, "value": value} if sep else {"name": name}
 
 
-def _pod_security(members: list[Container], report: Report) -> Obj:
-    security: Obj = {}
-    groups = sorted({int(g) for c in members for g in c.group_add if g.isdigit()})
-    if groups:
-        security["supplementalGroups"] = groups
-    sysctls = {k: v for c in members for k, v in c.sysctls.items()}
-    if sysctls:
-        security["sysctls"] = [{"name": k, "value": v} for k, v in sorted(sysctls.items())]
-    return security
-
-
 def _node_selector(c: Container) -> dict[str, str]:
     if not c.platform:
         return {}
@@ -280,12 +272,8 @@ def container(
     options: EmitOptions, claims: _Claims,
 ) -> Obj:
     spec: Obj = {"name": cname, "image": c.image}
-    if c.pull:
-        spec["imagePullPolicy"] = _PULL_POLICY[c.pull]
-    if c.entrypoint is not None:
-        spec["command"] = list(c.entrypoint)
-    if c.command:
-        spec["args"] = list(c.command)
+    spec["imagePullPolicy"] = pull_policy(c, report)
+    spec.update(process(c))
     if c.workdir:
         spec["workingDir"] = c.workdir
     inline, env_from = env
@@ -293,18 +281,20 @@ def container(
         spec["env"] = inline
     if env_from:
         spec["envFrom"] = env_from
-    ports = _container_ports(c, graph)
+    ports = container_ports(c, graph)
     if ports:
         spec["ports"] = ports
-    resources = _resources(c, report)
-    if resources:
-        spec["resources"] = resources
-    spec.update(_probes(c, report))
-    security = _security_context(c, report, options)
+    limits = resources(c, report)
+    if limits:
+        spec["resources"] = limits
+    spec.update(probes(c, report, liveness=options.liveness_from_healthcheck))
+    tmpfs_notes(c, report)
+    security = security_context(c, report, options)
     apparmor = security.pop("appArmorProfile", None)
-    if apparmor and _version(options.k8s_version) < (1, 30):
+    if apparmor and version(options.k8s_version) < (1, 30):
         # before 1.30 AppArmor was set by annotation; the field did not exist
-        value = "unconfined" if apparmor["type"] == "Unconfined" else "localhost/" + apparmor["localhostProfile"]
+        value = {"Unconfined": "unconfined", "RuntimeDefault": "runtime/default"}.get(apparmor["type"]) or (
+            "localhost/" + apparmor["localhostProfile"])
         pod.annotations[f"container.apparmor.security.beta.kubernetes.io/{cname}"] = value
     elif apparmor:
         security["appArmorProfile"] = apparmor
@@ -318,20 +308,6 @@ def container(
     if mounts:
         spec["volumeMounts"] = mounts
     return spec
-
-
-def _container_ports(c: Container, graph: Graph) -> list[Obj]:
-    seen: dict[tuple[int, str], Obj] = {}
-    if c.network_mode == "host":
-        return []
-    for p in [*c.ports, *graph.service_ports.get(c.name, [])]:
-        key = (p.container_port, p.protocol)
-        if key not in seen:
-            entry: Obj = {"name": port_name(p.container_port, p.protocol), "containerPort": p.container_port}
-            if p.protocol != "tcp":
-                entry["protocol"] = p.protocol.upper()
-            seen[key] = entry
-    return [seen[k] for k in sorted(seen)]
 
 
 def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tuple[tuple[list[Obj], list[Obj]], list[Obj]]:
@@ -361,7 +337,7 @@ def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tupl
         elif var.env_file and _KEY.match(var.name):
             from_file[var.name] = value
         else:
-            inline.append({"name": var.name, "value": value})
+            inline.append({"name": var.name, "value": escape(value)})  # the kubelet expands $(X) and $$
     objects: list[Obj] = []
     env_from: list[Obj] = []
     if from_file or c.env_files:
@@ -379,7 +355,7 @@ _ENV_NAME = re.compile(r"^[\x21-\x3c\x3e-\x7e][\x20-\x3c\x3e-\x7e]*$")  # printa
 
 
 def _env_name_ok(name: str, k8s_version: str) -> bool:
-    pattern = _ENV_NAME if _version(k8s_version) >= (1, 32) else _ENV_NAME_OLD
+    pattern = _ENV_NAME if version(k8s_version) >= (1, 32) else _ENV_NAME_OLD
     return bool(pattern.match(name))
 
 
@@ -394,150 +370,6 @@ def config_map(name: str, data: dict[str, str], c: Container, options: EmitOptio
 def secret_object(name: str, data: dict[str, str], options: EmitOptions) -> Obj:
     return {"apiVersion": "v1", "kind": "Secret", "metadata": _metadata(name, options), "type": "Opaque",
             "stringData": dict(sorted(data.items()))}  # fmt: skip
-
-
-def _version(text: str) -> tuple[int, int]:
-    major, _, minor = text.partition(".")
-    return int(major), int(minor.split(".")[0] or 0)
-
-
-def _quantity_cpu(cores: float) -> str:
-    milli = max(1, math.ceil(round(cores * 1000, 6)))
-    return f"{milli // 1000}" if milli % 1000 == 0 else f"{milli}m"
-
-
-def _quantity_bytes(n: int) -> str:
-    for unit, size in (("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
-        if n % size == 0:
-            return f"{n // size}{unit}"
-    return str(n)
-
-
-def _resources(c: Container, report: Report) -> Obj:
-    limits: dict[str, Any] = {}
-    requests: dict[str, Any] = {}
-    if c.nano_cpus:
-        limits["cpu"] = _quantity_cpu(c.nano_cpus / 1e9)
-    elif c.cpu_quota and c.cpu_quota > 0:
-        limits["cpu"] = _quantity_cpu(c.cpu_quota / (c.cpu_period or 100_000))
-    if c.cpu_shares:
-        requests["cpu"] = _quantity_cpu(c.cpu_shares / 1024)
-    if c.memory:
-        limits["memory"] = _quantity_bytes(c.memory)
-    if c.memory_reservation:
-        requests["memory"] = _quantity_bytes(c.memory_reservation)
-    if c.gpus:
-        limits["nvidia.com/gpu"] = _gpu_count(c.gpus)
-    for key in ("cpu", "memory"):
-        if key in requests and key in limits and _compare(requests[key], limits[key]) > 0:
-            report.add("request-over-limit", Severity.APPROXIMATED,
-                       f"{key} request {requests[key]} exceeds the limit {limits[key]}: the request is the limit",
-                       c.origin, c.name)
-            requests[key] = limits[key]
-    out: Obj = {}
-    if limits:
-        out["limits"] = limits
-    if requests:
-        out["requests"] = requests
-    return out
-
-
-def _compare(a: str, b: str) -> int:
-    from d2k.quantity import parse_quantity
-
-    x, y = parse_quantity(a), parse_quantity(b)
-    return (x > y) - (x < y)
-
-
-def _gpu_count(spec: str) -> int:
-    from d2k.parsers.values import parse_gpus
-
-    request = parse_gpus(spec)
-    devices = request.get("device_ids") or []
-    count = request.get("count")
-    if devices:
-        return len(devices)
-    return count if isinstance(count, int) and count > 0 else 1
-
-
-def _probes(c: Container, report: Report) -> Obj:
-    """Docker's healthcheck as liveness and readiness probes (and a startupProbe for the start period)."""
-    check = c.healthcheck
-    if c.no_healthcheck or check is None or not check.test or check.test[0] == "NONE":
-        return {}
-
-    def probe(period: int, failures: int) -> Obj:
-        return {"exec": {"command": _probe_command(check)}, "periodSeconds": period,
-                "timeoutSeconds": _seconds(check.timeout, 30), "failureThreshold": failures}  # fmt: skip
-
-    period, failures = _seconds(check.interval, 30), max(1, check.retries or 3)
-    probes: Obj = {"livenessProbe": probe(period, failures), "readinessProbe": probe(period, failures)}
-    if check.start_period:
-        start_period = _seconds(check.start_interval, 5)
-        probes["startupProbe"] = probe(start_period, max(1, math.ceil(check.start_period / start_period)))
-    elif check.start_interval:
-        report.add("health-start-interval", Severity.NOT_CARRIED,
-                   "--health-start-interval without --health-start-period: no start period to probe in",
-                   c.origin, c.name)
-    return probes
-
-
-def _probe_command(check: Healthcheck) -> list[str]:
-    kind, *rest = check.test
-    if kind == "CMD-SHELL":
-        return ["/bin/sh", "-c", " ".join(rest)]
-    return list(rest)
-
-
-def _seconds(value: float | None, default: int) -> int:
-    if value is None or value == 0:
-        return default
-    return max(1, math.ceil(value))
-
-
-def _security_context(c: Container, report: Report, options: EmitOptions) -> Obj:
-    sec: Obj = {}
-    user, _, group = c.user.partition(":")
-    if user.isdigit() or user == "root":
-        sec["runAsUser"] = 0 if user == "root" else int(user)
-    if group.isdigit():
-        sec["runAsGroup"] = int(group)
-    if c.privileged:
-        sec["privileged"] = True
-    caps: Obj = {}
-    if c.cap_add:
-        caps["add"] = list(dict.fromkeys(c.cap_add))
-    if c.cap_drop:
-        caps["drop"] = list(dict.fromkeys(c.cap_drop))
-    if caps:
-        sec["capabilities"] = caps
-    if c.read_only:
-        sec["readOnlyRootFilesystem"] = True
-    for opt in c.security_opts:
-        key, _, value = opt.partition("=")
-        if key == "no-new-privileges" and value.lower() not in ("false", "0", "f"):
-            sec["allowPrivilegeEscalation"] = False
-        elif key == "seccomp":
-            sec["seccompProfile"] = (
-                {"type": "Unconfined"} if value == "unconfined"
-                else {"type": "RuntimeDefault"} if value == "builtin"
-                else {"type": "Localhost", "localhostProfile": posixpath.basename(value)}
-            )  # fmt: skip
-        elif key == "apparmor":
-            sec["appArmorProfile"] = (
-                {"type": "Unconfined"} if value == "unconfined"
-                else {"type": "Localhost", "localhostProfile": value}
-            )  # fmt: skip
-        elif key == "label":
-            selinux = sec.setdefault("seLinuxOptions", {})
-            part, _, val = value.partition(":")
-            if part == "disable":
-                selinux["type"] = "spc_t"
-            elif part in ("user", "role", "type", "level"):
-                selinux[part] = val
-        elif key == "systempaths":
-            sec["procMount"] = "Unmasked"
-    return sec
 
 
 def _volume_mounts(
@@ -590,7 +422,7 @@ def _volume(
         name = name[:63].rstrip("-")
         empty: Obj = {"medium": "Memory"}
         if m.size_limit:
-            empty["sizeLimit"] = _quantity_bytes(m.size_limit)
+            empty["sizeLimit"] = quantity_bytes(m.size_limit)
         source = {"emptyDir": empty}
     else:
         name = (dns1123_label(owner.name) + "-" + dns1123_label(m.target, "root"))[:63].rstrip("-")

@@ -44,29 +44,71 @@ def render_text(report: Report, graph: Graph, objects: list[dict[str, Any]]) -> 
     kinds: dict[str, int] = {}
     for obj in objects:
         kinds[obj["kind"]] = kinds.get(obj["kind"], 0) + 1
-    made = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in kinds.items())
+    made = ", ".join(f"{n} {_plural(k) if n > 1 else k}" for k, n in kinds.items())
     lines.append(f"d2k: {len(graph.containers)} containers -> {made}")
     return "\n".join(lines) + "\n"
 
 
+def _plural(kind: str) -> str:
+    """NetworkPolicies, Ingresses, Services."""
+    if kind.endswith("y"):
+        return kind[:-1] + "ies"
+    return kind + ("es" if kind.endswith("s") else "s")
+
+
 def render_reach(objects: list[dict[str, Any]]) -> str:
-    """A short "how to reach it" note for each external (or port-forward-only) Service."""
+    """"How to reach it" for each external Service and Ingress host, with the commands for minikube, kind, a cloud."""
     lines: list[str] = []
+    hosts = _ingress_hosts(objects)
     for obj in objects:
         if obj["kind"] != "Service":
             continue
         name, spec = obj["metadata"]["name"], obj["spec"]
+        ns = f" -n {obj['metadata']['namespace']}" if obj["metadata"].get("namespace") else ""
         for port in spec["ports"]:
+            if (name, port["port"]) in hosts:
+                lines.append(f"  {name}: Ingress, {hosts[name, port['port']]} (point the host at the Ingress "
+                             f"controller's address: kubectl{ns} get ingress)")
             if spec["type"] == "NodePort":
                 node_port = port.get("nodePort")
                 how = (f"http://<node-ip>:{node_port}" if node_port else
-                       f"the node port the cluster picked: kubectl get service {name} "
+                       f"the node port the cluster picked: kubectl{ns} get service {name} "
                        "-o jsonpath='{.spec.ports[*].nodePort}'")
                 lines.append(f"  {name}: NodePort, port {port['port']} -> {how}")
             elif spec["type"] == "LoadBalancer":
-                lines.append(f"  {name}: LoadBalancer, port {port['port']} -> kubectl get service {name} "
+                lines.append(f"  {name}: LoadBalancer, port {port['port']} -> kubectl{ns} get service {name} "
                              "(EXTERNAL-IP)")
+        if spec["type"] in ("NodePort", "LoadBalancer"):
+            lines.extend(_cluster_hints(name, ns, spec))
     return ("how to reach it:\n" + "\n".join(lines) + "\n") if lines else ""
+
+
+def _ingress_hosts(objects: list[dict[str, Any]]) -> dict[tuple[str, int], str]:
+    """(Service, port) -> the URL an Ingress serves it at."""
+    hosts: dict[tuple[str, int], str] = {}
+    for obj in objects:
+        if obj["kind"] != "Ingress":
+            continue
+        secured = {h for tls in obj["spec"].get("tls", []) for h in tls.get("hosts", [])}
+        for rule in obj["spec"].get("rules", []):
+            for path in rule.get("http", {}).get("paths", []):
+                service = path["backend"].get("service", {})
+                scheme = "https" if rule.get("host") in secured else "http"
+                hosts[service["name"], service["port"].get("number", 0)] = \
+                    f"{scheme}://{rule.get('host', '<ingress-address>')}{path.get('path', '/')}"
+    return hosts
+
+
+def _cluster_hints(name: str, ns: str, spec: dict[str, Any]) -> list[str]:
+    """The commands that reach an external Service on minikube, on kind (no node ports on the host) and a cloud."""
+    forwards = " ".join(f"{p['port'] if p['port'] >= 1024 else 8000 + p['port']}:{p['port']}" for p in spec["ports"])
+    first = forwards.split(":", 1)[0]
+    cloud = (f"kubectl{ns} get service {name}: its EXTERNAL-IP, once the cloud has assigned one"
+             if spec["type"] == "LoadBalancer" else
+             "a node's EXTERNAL-IP (kubectl get nodes -o wide) and the node port, opened in the firewall")
+    return [f"    minikube: minikube service {name}{ns} --url",
+            f"    kind:     kubectl{ns} port-forward service/{name} {forwards}, then localhost:{first}",
+            f"    cloud:    {cloud}"]
 
 
 def to_json(report: Report, graph: Graph, objects: list[dict[str, Any]], inputs: list[str]) -> str:

@@ -61,6 +61,7 @@ def parse_text(text: str, file: str, *, base_dir: str = ".") -> Parsed:
             spans.append((command.words[0].line, command.words[-1].line, next(reversed(graph.containers))))
     if not graph.containers:
         raise InputError("no docker run command found: give a file of docker run lines", file)
+    _check_order(graph, file)
     report.diagnostics[:0] = [_attributed(d, spans) for d in extraction.diagnostics]
     return Parsed(graph, report)
 
@@ -119,6 +120,25 @@ def _read_command(
         graph.volumes[volume] = Volume(volume, origin=origin)
     else:
         report.add("skipped-command", Severity.INFO, f"skipped: `{shown}` defines no container", origin)
+
+
+def _check_order(graph: Graph, file: str) -> None:
+    """Docker refuses `--link X` and `--volumes-from X` while X does not exist yet ("could not get
+    container for X: No such container"): a script that creates X on a later line fails there too."""
+    position = {name: i for i, name in enumerate(graph.containers)}
+    for i, c in enumerate(graph.containers.values()):
+        targets = [(link.target, "--link", link.origin or c.origin) for link in c.links]
+        targets += [(name, "--volumes-from", c.origin) for name, _mode in c.volumes_from]
+        for target, flag, origin in targets:
+            later = position.get(target, -1)
+            if later > i:
+                line = graph.containers[target].origin.line
+                raise InputError(
+                    f"{flag} {target}: Docker refuses it, {target} is created later (line {line}) and does not "
+                    "exist yet: move this docker run after it",
+                    origin.file or file,
+                    origin.line,
+                )
 
 
 def _skip_global_options(words: tuple[Word, ...], i: int, file: str) -> int:
@@ -379,6 +399,11 @@ def _check_conflicts(c: Container, last: dict[str, str], file: str) -> None:
         if c.memory_swap < c.memory:
             fail("Minimum memoryswap limit should be larger than memory limit: raise --memory-swap",
                  "--memory", "--memory-swap")  # fmt: skip
+    if c.network_mode == "host":
+        for key in c.sysctls:
+            if key.startswith("net."):
+                fail(f"sysctl {key!r} not allowed in host network namespace (runc refuses to start it): remove "
+                     "--sysctl or --network host", "--sysctl", "--network")  # fmt: skip
     if c.entrypoint == [] and not c.command:
         fail("No command specified: --entrypoint '' resets the image's ENTRYPOINT and CMD; give the command "
              "after the image", "--entrypoint")  # fmt: skip

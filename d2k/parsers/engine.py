@@ -60,6 +60,7 @@ from d2k.model import (
     Port,
     Volume,
 )
+from d2k.parsers.accounts import needed, read_files, resolve_group, resolve_user
 from d2k.parsers.flags import SAFE_SYSCTLS, TABLE
 from d2k.report import Diagnostic, Severity
 from d2k.secrets import redact_assignment
@@ -650,13 +651,16 @@ def container_from_inspect(
     display: Mapping[str, str] | None = None,
     name: str | None = None,
     mount_targets: Mapping[str, Iterable[str]] | None = None,
+    accounts: Mapping[str, str] | None = None,
 ) -> tuple[Container, dict[str, str], list[str]]:
     """One inspect payload (and its image's) -> the Container `docker run` would have described.
 
     `display` maps container ids and names to the names containers have in the result (compose
     services are renamed after the service); `name` overrides this container's own;
     `mount_targets` maps other containers' names to their mount targets, for --volumes-from.
-    Returns the Container, the named volumes it uses (name -> driver) and notes for diagnostics.
+    `accounts` holds the container's /etc/passwd and /etc/group (d2k.parsers.accounts), read only
+    when a user or group is a name. Returns the Container, the named volumes it uses (name -> driver)
+    and notes for diagnostics.
     """
     display = display or {}
     image = image or {}
@@ -715,7 +719,14 @@ def container_from_inspect(
         facts.flag("--workdir", workdir)
     user = str(config.get("User") or "")
     user = "" if user == (image_config.get("User") or "") else user
-    if user:
+    resolved = resolve_user(user, accounts) if user and accounts else None
+    if resolved is not None and resolved != user:
+        files = " and ".join(sorted(accounts or ()))
+        facts.flag("--user", user, note=f"{user} is {resolved} in the container's {files}")
+        facts.learned.append(f"user {user} is {resolved} (runAsUser/runAsGroup) in the container's {files}, "
+                             "read through the engine's archive endpoint")
+        user = resolved
+    elif user:
         uid, _, gid = user.partition(":")
         numeric = (uid.isdigit() or uid == "root") and (not gid or gid.isdigit())
         facts.flag(
@@ -807,7 +818,14 @@ def container_from_inspect(
         for value in values:
             facts.flag(flag, value)
     group_add = [str(g) for g in _list(host_config.get("GroupAdd"))]
-    for group in group_add:
+    for i, group in enumerate(group_add):
+        number = resolve_group(group, accounts) if accounts else None
+        if number is not None and number != group:
+            facts.flag("--group-add", group, note=f"group {group} is {number} in the container's /etc/group")
+            facts.learned.append(f"group {group} is {number} (supplementalGroups) in the container's /etc/group, "
+                                 "read through the engine's archive endpoint")
+            group_add[i] = number
+            continue
         facts.flag(
             "--group-add",
             group,
@@ -1242,6 +1260,26 @@ def _inspect_all(
     return containers, images, vanished
 
 
+def _accounts(
+    api: Any, counter: _Counter, payloads: Mapping[str, Payload], images: Mapping[str, Payload], address: str
+) -> dict[str, dict[str, str]]:
+    """/etc/passwd and /etc/group of the containers whose user or added groups are names (one call a file)."""
+    out: dict[str, dict[str, str]] = {}
+    for container_id, payload in sorted(payloads.items()):
+        config = _map(payload.get("Config"))
+        image_user = _map(_map(images.get(str(payload.get("Image") or ""))).get("Config")).get("User") or ""
+        user = str(config.get("User") or "")
+        user = "" if user == image_user else user
+        groups = [str(g) for g in _list(_map(payload.get("HostConfig")).get("GroupAdd"))]
+        paths = needed(user, groups)
+        if paths:
+            try:
+                out[container_id] = read_files(counter.call, api, container_id, paths)
+            except Exception as exc:
+                raise engine_error(exc, address) from exc
+    return out
+
+
 def read_engine(
     names: list[str] | None = None,
     *,
@@ -1282,6 +1320,7 @@ def read_engine(
     )
     display, naming_notes = display_names(rows, selected)
     payloads, images, vanished = _inspect_all(api, selected, counter, progress, address)
+    accounts = _accounts(api, counter, payloads, images, address)
 
     result = EngineResult()
     diagnostics = result.diagnostics
@@ -1317,7 +1356,7 @@ def read_engine(
     for result_name, members in groups.items():
         members.sort(key=_number)
         container, volumes = _one_workload(
-            result_name, members, payloads, images, display, mount_targets, diagnostics
+            result_name, members, payloads, images, display, mount_targets, diagnostics, accounts
         )
         result.containers.append(container)
         _collect(container, volumes, result)
@@ -1333,6 +1372,7 @@ def _one_workload(
     display: Mapping[str, str],
     mount_targets: Mapping[str, Iterable[str]],
     diagnostics: list[Diagnostic],
+    accounts: Mapping[str, Mapping[str, str]],
 ) -> tuple[Container, dict[str, str]]:
     """Map one container, or the replicas of one compose service (the first one stands for all)."""
     mapped = []
@@ -1341,7 +1381,8 @@ def _one_workload(
         image_id = str(payload.get("Image") or row.image_id)
         image = images.get(image_id)
         container, volumes, notes = container_from_inspect(
-            payload, image, display=display, name=result_name, mount_targets=mount_targets
+            payload, image, display=display, name=result_name, mount_targets=mount_targets,
+            accounts=accounts.get(row.id),
         )
         if not image:
             diagnostics.append(

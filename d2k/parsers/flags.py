@@ -276,7 +276,7 @@ def _restart(c: Container, value: str, ctx: FlagContext) -> None:
 def _entrypoint(c: Container, value: str, ctx: FlagContext) -> None:
     c.entrypoint = [value] if value else []
     if not value:
-        ctx.note = "the image ENTRYPOINT is reset: command is [] and the image CMD is not used"
+        ctx.note = "the image ENTRYPOINT and CMD are reset: what follows the image is the command"
 
 
 def _label(c: Container, value: str, ctx: FlagContext) -> None:
@@ -587,14 +587,14 @@ FLAGS: tuple[Flag, ...] = (
     custom("--expose", handler=_expose, doc="containers[].ports; a ClusterIP Service when others reach it"),
     custom("--gpus", handler=_gpus, doc="resources.limits nvidia.com/gpu"),
     custom("--group-add", handler=_group_add, doc="securityContext.supplementalGroups (numeric ids)"),
-    custom("--health-cmd", handler=_health("test", _health_cmd), doc="liveness and readiness probes: sh -c"),
+    custom("--health-cmd", handler=_health("test", _health_cmd), doc="a readinessProbe: sh -c (a livenessProbe too with --liveness-from-healthcheck)"),
     custom("--health-interval", handler=_health("interval", _nonneg_duration("--health-interval")),
            doc="probe periodSeconds"),
     custom("--health-retries", handler=_health("retries", v.parse_health_retries), doc="probe failureThreshold"),
     custom("--health-start-interval", handler=_health("start_interval", _nonneg_duration("--health-start-interval")),
-           doc="startupProbe periodSeconds"),
+           doc="startupProbe periodSeconds (with --liveness-from-healthcheck)"),
     custom("--health-start-period", handler=_health("start_period", _nonneg_duration("--health-start-period")),
-           doc="a startupProbe covering the start period"),
+           doc="a startupProbe covering the start period (with --liveness-from-healthcheck)"),
     custom("--health-timeout", handler=_health("timeout", _nonneg_duration("--health-timeout")),
            doc="probe timeoutSeconds"),
     custom("--help", handler=_help, value=False, fate=Fate.IRRELEVANT, doc="prints usage: the line creates nothing"),
@@ -634,7 +634,7 @@ FLAGS: tuple[Flag, ...] = (
     custom("--publish", "-p", handler=_publish, doc="containers[].ports and a NodePort/LoadBalancer Service"),
     custom("--publish-all", "-P", handler=_publish_all, value=False, fate=Fate.APPROXIMATED,
            doc="an external Service on every exposed port"),
-    custom("--pull", handler=_pull, doc="imagePullPolicy"),
+    custom("--pull", handler=_pull, doc="imagePullPolicy (IfNotPresent when not given, as Docker's missing)"),
     irrelevant("--quiet", "-q", reason="client output", parse=_bool, value=False),
     custom("--read-only", handler=_read_only, value=False, doc="securityContext.readOnlyRootFilesystem"),
     custom("--restart", handler=_restart, doc="restartPolicy within what the workload kind allows"),
@@ -646,7 +646,7 @@ FLAGS: tuple[Flag, ...] = (
     custom("--shm-size", handler=_shm_size, doc="a memory emptyDir at /dev/shm with sizeLimit"),
     irrelevant("--sig-proxy", reason="client signal forwarding", parse=_bool, value=False, run_only=True),
     custom("--stop-signal", handler=_stop_signal, fate=Fate.NOT_CARRIED, doc="Kubernetes sends SIGTERM"),
-    custom("--stop-timeout", handler=_stop_timeout, doc="terminationGracePeriodSeconds"),
+    custom("--stop-timeout", handler=_stop_timeout, doc="terminationGracePeriodSeconds (-1: a day)"),
     custom("--storage-opt", handler=_storage_opt, fate=Fate.NOT_CARRIED,
            doc="no storage driver options in Kubernetes (resources.limits.ephemeral-storage for a size)"),
     custom("--sysctl", handler=_sysctl, doc="spec.securityContext.sysctls"),
