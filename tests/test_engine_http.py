@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
+import tarfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import pytest
 from d2k.errors import EngineError
 from d2k.parsers import engine as reader
 from d2k.parsers.engine import read_engine
-from d2k.parsers.engine_http import APIError, SocketClient
+from d2k.parsers.engine_http import APIError, NotFound, SocketClient
 
 
 def _engine_socket() -> str:
@@ -163,6 +165,18 @@ def test_payloads_equal_the_sdks(engine: Any, made: Any, stand_in_images: dict[s
     with pytest.raises(APIError) as caught:
         client.inspect_container(f"{p}-absent")
     assert caught.value.response.status_code == 404 and f"{p}-absent" in caught.value.explanation
+    # the archive endpoint (from-running reads /etc/passwd with it): the same tar and stat as the SDK's
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as tar:
+        info = tarfile.TarInfo("hello.txt")
+        info.size = 6
+        tar.addfile(info, io.BytesIO(b"hello\n"))
+    engine.put_archive(listed[0]["Id"], "/", data.getvalue())
+    chunks, stat = client.get_archive(listed[0]["Id"], "/hello.txt")
+    sdk_stream, sdk_stat = engine.get_archive(listed[0]["Id"], "/hello.txt")
+    assert b"".join(chunks) == b"".join(sdk_stream) and stat == sdk_stat and stat["size"] == 6
+    with pytest.raises(NotFound):
+        client.get_archive(listed[0]["Id"], "/no/such/file")
     client.close()
 
 

@@ -35,8 +35,8 @@ def read_files(call: Callable[..., Any], api: Any, container_id: str, paths: Ite
         try:
             stream, _stat = call(api.get_archive, container_id, path)
             data = b"".join(stream)
-        except Exception as exc:  # NotFound: the image has no such file; Docker could not resolve the name either
-            if type(exc).__name__ != "NotFound":
+        except Exception as exc:  # 404: the image has no such file; Docker could not resolve the name either
+            if getattr(getattr(exc, "response", None), "status_code", None) != 404:
                 raise
             continue
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:

@@ -39,6 +39,18 @@ class APIError(Exception):
         self.explanation = explanation
 
 
+class NotFound(APIError):
+    """404: no such container, image or path (the SDK's class of the same name)."""
+
+
+def _error(status: int, body: bytes) -> APIError:
+    try:
+        message = str(json.loads(body).get("message") or "")
+    except (ValueError, AttributeError):
+        message = body.decode("utf-8", "replace").strip()
+    return (NotFound if status == 404 else APIError)(status, message or f"HTTP {status}")
+
+
 class SocketClient:
     """A minimal, thread-safe Engine API client over a unix socket (each thread its own connection)."""
 
@@ -66,6 +78,20 @@ class SocketClient:
     def inspect_image(self, image: str) -> Any:
         return self._get_json(f"/images/{quote(image, safe='')}/json")
 
+    def get_archive(self, container: str, path: str) -> tuple[list[bytes], dict[str, Any]]:
+        """A tar of one path of a container's filesystem (read-only), and its stat header, as the SDK returns them."""
+        query = urlencode({"path": path})
+        status, headers, body = self._request(f"{self._prefix}/containers/{quote(container, safe='')}/archive?{query}")
+        if status >= 400:
+            raise _error(status, body)
+        stat: dict[str, Any] = {}
+        encoded = headers.get("x-docker-container-path-stat", "")
+        if encoded:
+            import base64
+
+            stat = json.loads(base64.b64decode(encoded))
+        return [body], stat
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -87,11 +113,7 @@ class SocketClient:
     def _get_json(self, path: str) -> Any:
         status, _headers, body = self._request(self._prefix + path)
         if status >= 400:
-            try:
-                message = str(json.loads(body).get("message") or "")
-            except (ValueError, AttributeError):
-                message = body.decode("utf-8", "replace").strip()
-            raise APIError(status, message or f"HTTP {status}")
+            raise _error(status, body)
         return json.loads(body)
 
     def _request(self, path: str) -> tuple[int, dict[str, str], bytes]:
