@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from d2k.model import Container, Graph, Healthcheck, Mount, ServicePlan
+from d2k.model import Container, DataFile, Graph, Healthcheck, Mount, ServicePlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
 from d2k.secrets import is_credential, is_credential_name, is_credential_value
@@ -52,6 +52,7 @@ def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
     for root, members in _pods(graph).items():
         objects.extend(_workload_objects(graph, root, members, report, options, claims))
     objects.extend(claims.by_volume.values())
+    objects.extend(data_object(f, options) for f in sorted(graph.files.values(), key=lambda f: (f.secret, f.name)))
     objects.extend(service(plan, graph, options) for plan in graph.services)
     if options.namespace:
         objects.append(namespace(options))
@@ -210,9 +211,35 @@ def pod_spec(
         spec["nodeSelector"] = selector
     if main.runtime and main.runtime != "runc":
         spec["runtimeClassName"] = dns1123_label(main.runtime)
+    waits = graph.waits.get(graph.pods[main.name], [])
+    if waits:
+        spec["initContainers"] = [wait_container(service, port) for service, port in waits]
     if pod.volumes:
         spec["volumes"] = [pod.volumes[k] for k in sorted(pod.volumes)]
     return spec
+
+
+WAIT_IMAGE = "busybox:1.36"
+
+
+def wait_container(service: str, port: int) -> Obj:
+    """Compose's `condition: service_healthy`: poll the Service until a ready Pod answers behind it."""
+    script = f"until nc -z -w 2 {service} {port}; do echo waiting for {service}:{port}; sleep 2; done"
+    return {"name": f"wait-for-{service}"[:63].rstrip("-"), "image": WAIT_IMAGE, "command": ["sh", "-c", script]}
+
+
+def data_key(name: str) -> str:
+    """The key a Compose secret or config has in its Secret or ConfigMap (the file name it is mounted as)."""
+    return _KEY_CHARS.sub("_", name)[:253] or "data"
+
+
+def data_object(f: DataFile, options: EmitOptions) -> Obj:
+    """A Compose secret (a Secret) or config (a ConfigMap) holding the one file Compose mounts."""
+    name = dns1123_label(f.name, "data")
+    data = {data_key(f.name): f.content or ""}
+    if f.secret:
+        return secret_object(name, data, options)
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _metadata(name, options), "data": data}
 
 
 def _host_aliases(members: list[Container]) -> list[Obj]:
@@ -558,6 +585,8 @@ def _volume_mounts(
             entry["readOnly"] = True
         if m.subpath:
             entry["subPath"] = m.subpath
+        elif m.type in ("secret", "config"):
+            entry["subPath"] = data_key(m.source)  # the one file, at the path Compose mounts it
         propagation = _PROPAGATION.get(m.propagation)
         if propagation:
             entry["mountPropagation"] = propagation
@@ -585,6 +614,14 @@ def _volume(
         name = "host-" + dns1123_label(m.source, "path")
         name = name[:63].rstrip("-")
         source = {"hostPath": {"path": m.source}}
+    elif m.type in ("secret", "config"):
+        name = (m.type + "-" + dns1123_label(m.source, "data"))[:63].rstrip("-")
+        item: Obj = {"key": data_key(m.source), "path": data_key(m.source)}
+        if m.mode is not None:
+            item["mode"] = m.mode
+        ref = dns1123_label(m.source, "data")
+        source = ({"secret": {"secretName": ref, "items": [item]}} if m.type == "secret"
+                  else {"configMap": {"name": ref, "items": [item]}})
     elif m.type == "tmpfs":
         name = "tmp-" + dns1123_label(m.target, "root")
         name = name[:63].rstrip("-")
