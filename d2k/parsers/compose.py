@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,9 +78,11 @@ def _container(name: str, svc: dict[str, Any], project: dict[str, Any], sources:
     # keys Compose consumed (env_file, extends, label_file) are reported where they were written
     keys = [*svc.items(), *((k, None) for k in sorted(written - set(svc)) if k in _CONSUMED)]
     for key, value in keys:
+        if value is None and key not in written:
+            continue  # Compose's own placeholders (command: null, entrypoint: null): nothing was written
         row = EXTENSION if key.startswith("x-") else KEYS.get(key)
         kfile, kline = sources.key(name, key)
-        origin = Origin(kfile, kline, _shown(key, value))
+        origin = Origin(kfile, kline, _shown(key, value, sources.base))
         ctx = KeyContext(key, origin, project, name)
         if row is None:
             ctx.say(Fate.NOT_CARRIED, f"{key} is unknown to d2k: not carried")
@@ -90,17 +93,50 @@ def _container(name: str, svc: dict[str, Any], project: dict[str, Any], sources:
     return c
 
 
-def _shown(key: str, value: Any) -> str:
-    """The key as the report shows it: environment by names only, credentials and URL passwords redacted."""
+def _shown(key: str, value: Any, base: str) -> str:
+    """The key as the report shows it, in Compose's short syntax where there is one: environment by names
+    only, credentials and URL passwords redacted, paths under the project folder relative to it."""
     if key == "environment" and isinstance(value, dict):
         return "environment: " + ", ".join(value)
+    short = _SHORT.get(key)
+    if short is not None and isinstance(value, list | dict):
+        items = value.items() if isinstance(value, dict) else value
+        text = ", ".join(short(item) for item in items)
+        return f"{key}: {_relative(redact_url(text), base)}"
     if isinstance(value, dict):
         value = {k: REDACTED if isinstance(x, str) and is_credential(str(k), x) else x for k, x in value.items()}
     text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False) if value is not None else ""
-    text = redact_url(text.strip('"'))
+    text = _relative(redact_url(text.strip('"')), base)
     if len(text) > _TEXT_LIMIT:
         text = text[: _TEXT_LIMIT - 3] + "..."
     return f"{key}: {text}" if text else key
+
+
+def _relative(text: str, base: str) -> str:
+    return text.replace(base + os.sep, "./") if base else text
+
+
+def _port(p: dict[str, Any]) -> str:
+    host = f"{p['host_ip']}:" if p.get("host_ip") else ""
+    published = f"{p['published']}:" if p.get("published") else ""
+    return f"{host}{published}{p.get('target')}/{p.get('protocol') or 'tcp'}"
+
+
+def _mount(m: dict[str, Any]) -> str:
+    source = f"{m['source']}:" if m.get("source") else ("tmpfs:" if m.get("type") == "tmpfs" else "")
+    return f"{source}{m.get('target')}{':ro' if m.get('read_only') else ''}"
+
+
+def _file(f: dict[str, Any]) -> str:
+    return str(f.get("source")) + (f" -> {f['target']}" if f.get("target") else "")
+
+
+def _dependency(item: tuple[str, Any]) -> str:
+    name, opts = item
+    return f"{name} ({(opts or {}).get('condition', 'service_started')})"
+
+
+_SHORT: dict[str, Callable[[Any], str]] = {"ports": _port, "volumes": _mount, "secrets": _file, "configs": _file, "depends_on": _dependency}
 
 
 def _top_level(project: dict[str, Any], sources: Sources, graph: Graph, report: Report) -> None:

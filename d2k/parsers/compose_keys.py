@@ -223,10 +223,16 @@ def _files(kind: str) -> KeyHandler:
 
 
 def _depends_on(c: Container, value: Any, ctx: KeyContext) -> None:
+    svc = (ctx.project.get("services") or {}).get(ctx.service) or {}
+    joined = {str(svc.get(k) or "").partition(":")[2] for k in ("network_mode", "pid", "ipc")
+              if str(svc.get(k) or "").startswith("service:")}
     for target, opts in (value or {}).items():
         condition = str((opts or {}).get("condition") or "service_started")
         c.depends_on.append(Dependency(target, condition, ctx.origin))
-        if condition == "service_healthy":
+        if target in joined:
+            ctx.say(Fate.IRRELEVANT, f"{target}: Compose starts it first because this service joins its "
+                                     "namespaces; in Kubernetes both are containers of one Pod")
+        elif condition == "service_healthy":
             ctx.say(Fate.MAPPED, f"{target}: an initContainer waits until the Service of {target} answers "
                                  "(see start-order)")
         elif condition == "service_completed_successfully":

@@ -54,10 +54,12 @@ class Sources:
     services: dict[str, list[Where]] = field(default_factory=dict)  # name -> definitions, last file first
     top: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # (section, name) -> file, line
     by_file: dict[tuple[str, str], Where] = field(default_factory=dict)  # (file, service) -> definition
+    base: str = ""  # the project folder (absolute): paths under it are shown relative
 
     def service(self, name: str) -> tuple[str, int]:
+        """Where the service is first defined (the main file before its overrides)."""
         found = self.services.get(name)
-        return (found[0].file, found[0].line) if found else (self.files[0] if self.files else "compose", 0)
+        return (found[-1].file, found[-1].line) if found else (self.files[0] if self.files else "compose", 0)
 
     def key(self, service: str, key: str) -> tuple[str, int]:
         """The file and line where `key` of `service` was written: the last override first, then what it extends."""
@@ -116,6 +118,7 @@ def load(request: Request) -> tuple[dict[str, Any], Sources]:
         raise InputError("no such folder", request.directory)
     files = list(request.files) or _default_files(base, request.directory)
     sources = read_sources(files)
+    sources.base = os.path.abspath(request.directory or os.path.dirname(files[0]) or ".")
     args = [*compose_command()]
     for f in files:
         args += ["-f", f]
