@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from d2k.model import Container, DataFile, Fate, FlagUse, Graph, Network, Origin, Volume
 from d2k.parsers.compose_keys import EXTENSION, KEYS, KeyContext
 from d2k.parsers.compose_loader import Request, Sources, load
-from d2k.parsers.flags import settle
 from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential, redact_url
 
@@ -45,8 +44,18 @@ def parse_project(project: dict[str, Any], sources: Sources) -> Parsed:
     graph, report = Graph(), Report()
     services = project.get("services") or {}
     for name in _pod_order(services):
+        if (services[name] or {}).get("provider"):
+            file, line = sources.service(name)
+            report.add("provider-service", Severity.NOT_CARRIED,
+                       f"service {name} is run by a Compose provider plugin, not as a container: not carried",
+                       Origin(file, line, f"services.{name}"))
+            continue
         c = _container(name, services[name] or {}, project, sources)
         graph.containers[name] = c
+    if project.get("models"):
+        report.add("models", Severity.NOT_CARRIED,
+                   f"models {', '.join(sorted(project['models']))}: Compose AI models have no Kubernetes form here",
+                   Origin(sources.files[0] if sources.files else "compose", 0))
     _top_level(project, sources, graph, report)
     return Parsed(graph, report, str(project.get("name") or ""), list(sources.files))
 
@@ -76,7 +85,7 @@ def _container(name: str, svc: dict[str, Any], project: dict[str, Any], sources:
     c = Container(name=name, image=image, origin=Origin(file, line, f"services.{name}"))
     written = {k for where in sources.services.get(name, []) for k in where.keys}
     # keys Compose consumed (env_file, extends, label_file) are reported where they were written
-    keys = [*svc.items(), *((k, None) for k in sorted(written - set(svc)) if k in _CONSUMED)]
+    keys = [*svc.items(), *((k, None) for k in sorted(written - set(svc)) if k in _CONSUMED or k.startswith("x-"))]
     for key, value in keys:
         if value is None and key not in written:
             continue  # Compose's own placeholders (command: null, entrypoint: null): nothing was written
@@ -89,8 +98,15 @@ def _container(name: str, svc: dict[str, Any], project: dict[str, Any], sources:
         else:
             row.handler(c, value, ctx)
         c.flags.append(FlagUse(key, origin.text, origin, ctx.fate, "; ".join(ctx.notes)))
-    settle(c)
+    _settle(c)
     return c
+
+
+def _settle(c: Container) -> None:
+    """A knob with nothing to turn, known once every key is read (as flags.settle does for docker run)."""
+    for k, use in enumerate(c.flags):
+        if use.flag == "cpu_period" and use.fate is Fate.MAPPED and not (c.cpu_quota and c.cpu_quota > 0):
+            c.flags[k] = replace(use, fate=Fate.IRRELEVANT, note="without cpu_quota the period limits nothing")
 
 
 def _shown(key: str, value: Any, base: str) -> str:

@@ -345,8 +345,10 @@ def _container_name(c: Container, value: Any, ctx: KeyContext) -> None:
 
 
 def _gpus(c: Container, value: Any, ctx: KeyContext) -> None:
-    c.gpus = "all" if value == "all" else str(len(value or []) or 1)
-    ctx.say(Fate.APPROXIMATED, "nvidia.com/gpu takes a count")
+    requests: list[dict[str, Any]] = value if isinstance(value, list) else [{"count": -1}]
+    counts = [int(r.get("count") or len(list(r.get("device_ids") or [])) or 1) for r in requests]
+    c.gpus = "all" if -1 in counts or value == "all" else str(sum(counts))
+    ctx.say(Fate.APPROXIMATED, "nvidia.com/gpu takes a count: all becomes 1 GPU")
 
 
 def _stdin(c: Container, value: Any, ctx: KeyContext) -> None:
@@ -460,7 +462,6 @@ _KEYS: dict[str, Key] = {
     "user": via("--user", "securityContext.runAsUser/runAsGroup (numeric)"),
     "userns_mode": via("--userns", "Pods use the host user namespace by default", Fate.IRRELEVANT),
     "uts": via("--uts", "no host UTS namespace alone in Kubernetes", Fate.NOT_CARRIED),
-    "volume_driver": not_carried("a StorageClass decides how claims are provisioned"),
     "volumes": custom(_volumes, "named: PVC; anonymous: emptyDir; bind: hostPath; tmpfs: memory emptyDir"),
     "volumes_from": custom(_volumes_from, "the same volumes in both Pods", Fate.APPROXIMATED),
     "working_dir": via("--workdir", "containers[].workingDir"),
