@@ -229,6 +229,8 @@ def plan_waits(graph: Graph, inf: Inference) -> None:
                            f"waits for {dep.target} to be healthy: an initContainer polls Service {service.name} port "
                            f"{port} (start order is the one Compose behaviour Kubernetes has no native form for; "
                            "the wait happens at Pod start only)", dep.origin or c.origin, c.name)
+    for waits in graph.waits.values():
+        waits.sort()  # Compose starts dependencies together: the order is the names'
 
 
 def resolve_ports(graph: Graph, inf: Inference) -> None:
