@@ -84,3 +84,24 @@ def test_engine_bench_runs(engine: Any, stand_in_images: dict[str, str]) -> None
     assert calls["raw"]["read"] == 2
     assert calls["raw"]["wire"] == calls["raw"]["expected"] == 1 + 2 + 2
     assert {c["Id"] for c in engine.containers(all=True)} == before, "the bench left containers behind"
+
+
+def test_compose_bench_runs() -> None:
+    (table,) = bench("compose.py", "--services", "10", "--runs", "1", "--startup-runs", "1")
+    rows = metrics(table)
+    assert rows["10 services: d2k from-compose (median wall)"]["raw"]["seconds"] > 0
+    assert rows["10 services: d2k from-compose (median wall)"]["target"] == "< 2 s"
+    assert rows["ratio from-compose / (from-commands + loader)"]["raw"]["ratio"] > 0
+
+
+def test_generated_compose_project_is_deterministic_and_wired() -> None:
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.compose import generate
+    finally:
+        sys.path.remove(str(ROOT))
+    project = generate(25)
+    assert project == generate(25) and project != generate(25, seed=13)
+    services = project["services"]
+    assert len(services) == 25
+    assert any("depends_on" in s for s in services.values()) and any("ports" in s for s in services.values())

