@@ -324,7 +324,7 @@ def test_an_undefined_required_variable_is_one_line(tmp_path: Path, monkeypatch:
     _project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: nginx:${D2K_NEEDED:?set D2K_NEEDED}\n"})
     with pytest.raises(InputError) as err:
         _convert(tmp_path)
-    assert str(err.value).startswith(str(tmp_path / "compose.yaml") + ": ") and "set D2K_NEEDED" in str(err.value)
+    assert str(err.value).startswith(str(tmp_path / "compose.yaml") + ":3: ") and "set D2K_NEEDED" in str(err.value)
     assert "\n" not in str(err.value)
 
 

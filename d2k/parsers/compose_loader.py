@@ -145,7 +145,7 @@ def load(request: Request) -> tuple[dict[str, Any], Sources]:
     except (OSError, subprocess.TimeoutExpired) as err:
         raise InputError(f"could not run Docker Compose ({args[0]}): {err}") from None
     if done.returncode != 0:
-        raise _compose_error(done.stderr.decode("utf-8", "replace"), files[0])
+        raise _compose_error(done.stderr.decode("utf-8", "replace"), files[0], sources)
     try:
         project = json.loads(done.stdout)
     except ValueError:
@@ -167,8 +167,8 @@ def _default_files(base: Path, directory: str) -> list[str]:
                      directory or ".")
 
 
-def _compose_error(stderr: str, main_file: str) -> InputError:
-    """Compose's message as one line, `FILE: message`; a `yaml: line N` becomes FILE:N."""
+def _compose_error(stderr: str, main_file: str, sources: Sources) -> InputError:
+    """Compose's message as one line, `FILE: message`; FILE:LINE when it names a service key (or a YAML line)."""
     import re
 
     lines = [line.strip() for line in stderr.splitlines() if line.strip() and not line.startswith("WARN")]
@@ -181,6 +181,10 @@ def _compose_error(stderr: str, main_file: str) -> InputError:
     line = re.search(r"\byaml: line (\d+): (.*)", message)
     if line:
         return InputError(line[2], file, int(line[1]))
+    key = re.search(r"services\.([^.\s:]+)\.([a-z_]+)", message) or re.search(r'service "([^"]+)"()', message)
+    if key and key[1] in sources.services:
+        where = sources.key(key[1], key[2]) if key[2] else sources.service(key[1])
+        return InputError(f"{message}: fix the compose file", *where)
     return InputError(f"{message}: fix the compose file", file)
 
 
