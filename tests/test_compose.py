@@ -530,3 +530,16 @@ def test_cli_from_compose_writes_and_exits_like_the_others(tmp_path: Path) -> No
     bad = subprocess.run([sys.executable, "-m", "d2k", "from-compose", "-f", str(tmp_path / "nope.yaml")],
                          capture_output=True, text=True, env=env, check=False)
     assert bad.returncode == 2 and bad.stdout == "" and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_a_secret_named_like_a_workloads_env_secret_is_renamed_with_its_volume(tmp_path: Path) -> None:
+    _project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: x/web\n    environment: [DB_PASSWORD=x]\n"
+                                        "    secrets: [web-secret]\nsecrets:\n  web-secret:\n    file: ./s\n",
+                        "s": "token\n"})
+    result = _convert(tmp_path)
+    secrets = {o["metadata"]["name"]: o["stringData"] for o in result.objects if o["kind"] == "Secret"}
+    assert secrets == {"web-secret": {"DB_PASSWORD": "x"}, "web-secret-2": {"web-secret": "token\n"}}
+    pod = next(o for o in result.objects if o["kind"] == "Deployment")["spec"]["template"]["spec"]
+    assert [v["secret"]["secretName"] for v in pod["volumes"]] == ["web-secret-2"]
+    assert any(d.code == "data-renamed" for d in result.report.diagnostics)
+    assert validate_objects(result.objects) == []

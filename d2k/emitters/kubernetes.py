@@ -49,10 +49,14 @@ def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
     """All objects for the graph, sorted by kind then name: the order `kubectl apply` is happy with."""
     objects: list[Obj] = []
     claims = _Claims()
+    files = sorted(graph.files.items(), key=lambda kv: (kv[1].secret, kv[1].name))
+    for key, f in files:
+        taken = {n for k, n in claims.data_names.items() if graph.files[k].secret == f.secret}
+        claims.data_names[key] = unique(dns1123_label(f.name, "data"), taken)
     for root, members in _pods(graph).items():
         objects.extend(_workload_objects(graph, root, members, report, options, claims))
     objects.extend(claims.by_volume.values())
-    objects.extend(data_object(f, options) for f in sorted(graph.files.values(), key=lambda f: (f.secret, f.name)))
+    objects.extend(_data_objects(files, claims.data_names, objects, report, options))
     objects.extend(service(plan, graph, options) for plan in graph.services)
     if options.namespace:
         objects.append(namespace(options))
@@ -233,9 +237,40 @@ def data_key(name: str) -> str:
     return _KEY_CHARS.sub("_", name)[:253] or "data"
 
 
-def data_object(f: DataFile, options: EmitOptions) -> Obj:
+def _data_objects(
+    files: list[tuple[str, DataFile]], names: dict[str, str], objects: list[Obj], report: Report,
+    options: EmitOptions,
+) -> list[Obj]:
+    """The Secrets and ConfigMaps of Compose's secrets and configs; a name an env Secret/ConfigMap of a
+    workload already has is changed (and the Pods' volumes with it), and reported."""
+    taken = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    out: list[Obj] = []
+    for key, f in files:
+        kind, name = ("Secret" if f.secret else "ConfigMap"), names[key]
+        if (kind, name) in taken:
+            new = unique(name, {n for k, n in taken if k == kind} | set(names.values()))
+            report.add("data-renamed", Severity.APPROXIMATED,
+                       f"{'secret' if f.secret else 'config'} {f.name} becomes {kind} {new}: {name} is taken",
+                       f.origin)
+            _rename_references(objects, kind, name, new)
+            name = new
+        taken.add((kind, name))
+        out.append(data_object(f, name, options))
+    return out
+
+
+def _rename_references(objects: list[Obj], kind: str, old: str, new: str) -> None:
+    for o in objects:
+        spec = o["spec"]["template"]["spec"] if o["kind"] == "Deployment" else o["spec"] if o["kind"] == "Pod" else {}
+        for volume in spec.get("volumes", []):
+            ref = volume.get("secret") if kind == "Secret" else volume.get("configMap")
+            field = "secretName" if kind == "Secret" else "name"
+            if ref is not None and ref.get(field) == old:
+                ref[field] = new
+
+
+def data_object(f: DataFile, name: str, options: EmitOptions) -> Obj:
     """A Compose secret (a Secret) or config (a ConfigMap) holding the one file Compose mounts."""
-    name = dns1123_label(f.name, "data")
     data = {data_key(f.name): f.content or ""}
     if f.secret:
         return secret_object(name, data, options)
@@ -619,7 +654,7 @@ def _volume(
         item: Obj = {"key": data_key(m.source), "path": data_key(m.source)}
         if m.mode is not None:
             item["mode"] = m.mode
-        ref = dns1123_label(m.source, "data")
+        ref = claims.data_names.get(f"{m.type}:{m.source}") or dns1123_label(m.source, "data")
         source = ({"secret": {"secretName": ref, "items": [item]}} if m.type == "secret"
                   else {"configMap": {"name": ref, "items": [item]}})
     elif m.type == "tmpfs":
@@ -645,6 +680,7 @@ class _Claims:
 
     by_volume: dict[str, Obj] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)
+    data_names: dict[str, str] = field(default_factory=dict)  # "secret:NAME"/"config:NAME" -> object name
 
 
 def _claim(volume: str, owner: Container, claims: _Claims, report: Report, options: EmitOptions) -> str:
