@@ -543,3 +543,15 @@ def test_a_secret_named_like_a_workloads_env_secret_is_renamed_with_its_volume(t
     assert [v["secret"]["secretName"] for v in pod["volumes"]] == ["web-secret-2"]
     assert any(d.code == "data-renamed" for d in result.report.diagnostics)
     assert validate_objects(result.objects) == []
+
+
+def test_credentials_in_key_values_are_redacted_at_any_depth(tmp_path: Path) -> None:
+    _project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: x/web\n    logging:\n      driver: splunk\n"
+                                        "      options:\n        splunk-token: tok-9f8e7d\n"
+                                        "        splunk-url: https://u:pw-1a2b@splunk.example.com\n"})
+    from d2k.emitters.report import render_text, to_json
+
+    result = _convert(tmp_path)
+    text = render_text(result.report, result.graph, result.objects) + to_json(
+        result.report, result.graph, result.objects, result.inputs)
+    assert "tok-9f8e7d" not in text and "pw-1a2b" not in text and "splunk-token" in text

@@ -119,13 +119,22 @@ def _shown(key: str, value: Any, base: str) -> str:
         items = value.items() if isinstance(value, dict) else value
         text = ", ".join(short(item) for item in items)
         return f"{key}: {_relative(redact_url(text), base)}"
-    if isinstance(value, dict):
-        value = {k: REDACTED if isinstance(x, str) and is_credential(str(k), x) else x for k, x in value.items()}
+    value = _redacted(value)
     text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False) if value is not None else ""
     text = _relative(redact_url(text.strip('"')), base)
     if len(text) > _TEXT_LIMIT:
         text = text[: _TEXT_LIMIT - 3] + "..."
     return f"{key}: {text}" if text else key
+
+
+def _redacted(value: Any) -> Any:
+    """Credential-named entries (a splunk-token in logging options, a PASSWORD label) and URL passwords, at any depth."""
+    if isinstance(value, dict):
+        return {k: REDACTED if isinstance(x, str | int) and is_credential(str(k), str(x)) else _redacted(x)
+                for k, x in value.items()}
+    if isinstance(value, list):
+        return [_redacted(x) for x in value]
+    return redact_url(value) if isinstance(value, str) else value
 
 
 def _relative(text: str, base: str) -> str:
