@@ -555,3 +555,17 @@ def test_credentials_in_key_values_are_redacted_at_any_depth(tmp_path: Path) -> 
     text = render_text(result.report, result.graph, result.objects) + to_json(
         result.report, result.graph, result.objects, result.inputs)
     assert "tok-9f8e7d" not in text and "pw-1a2b" not in text and "splunk-token" in text
+
+
+def test_from_compose_output_is_the_same_whatever_the_hash_seed() -> None:
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-m", "d2k", "from-compose", "tests/compose/secrets-profiles",
+                               "--profile", "debug", "--profile", "monitoring"],
+                              capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+        outputs.append((done.stdout, done.stderr))
+    assert outputs[0] == outputs[1] and "kind: Secret" in outputs[0][0]
