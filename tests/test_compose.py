@@ -569,3 +569,17 @@ def test_from_compose_output_is_the_same_whatever_the_hash_seed() -> None:
                               capture_output=True, text=True, env=env, cwd=ROOT, check=True)
         outputs.append((done.stdout, done.stderr))
     assert outputs[0] == outputs[1] and "kind: Secret" in outputs[0][0]
+
+
+def test_from_running_reads_composes_start_order_and_volume_names() -> None:
+    from d2k.model import Container, Mount, Origin
+    from d2k.parsers.engine import _compose_wiring, listed_from
+
+    row = listed_from({"Id": "abc", "Names": ["/shop-web-1"], "Labels": {
+        "com.docker.compose.project": "shop", "com.docker.compose.service": "web",
+        "com.docker.compose.depends_on": "redis:service_healthy:false,db:service_started:true"}})
+    c = Container("web", "x/web", Origin("container shop-web-1", 0),
+                  mounts=[Mount("volume", "/data", "shop_data"), Mount("volume", "/other", "other_vol")])
+    volumes = _compose_wiring(c, row, {"shop_data": "local", "other_vol": "local"})
+    assert [(d.target, d.condition) for d in c.depends_on] == [("redis", "service_healthy"), ("db", "service_started")]
+    assert [m.source for m in c.mounts] == ["data", "other_vol"] and volumes == {"data": "local", "other_vol": "local"}
