@@ -20,6 +20,7 @@ from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential
 
 NODE_PORT_RANGE = range(30000, 32768)
+WAIT_IMAGE = "busybox:1.36"  # the initContainer that waits for a dependency's Service (nc -z)
 # env names whose plain value is a host name (DB_HOST=db); URLs are recognised whatever the name
 _HOST_ENV = re.compile(r"HOST|SERVER|ADDR|ENDPOINT|SERVICE|BROKER|NODE|PEER|URL|URI|DSN|UPSTREAM|BACKEND", re.I)
 _HOST_PORT = re.compile(r"^(?P<host>[A-Za-z0-9][A-Za-z0-9_.-]*)(?::(?P<port>\d{1,5}))?$")
@@ -226,8 +227,8 @@ def plan_waits(graph: Graph, inf: Inference) -> None:
             if (service.name, port) not in graph.waits.setdefault(pod, []):
                 graph.waits[pod].append((service.name, port))
             inf.report.add("start-order", Severity.APPROXIMATED,
-                           f"waits for {dep.target} to be healthy: an initContainer polls Service {service.name} port "
-                           f"{port} (start order is the one Compose behaviour Kubernetes has no native form for; "
+                           f"waits for {dep.target} to be healthy: an initContainer ({WAIT_IMAGE}) polls Service "
+                           f"{service.name} port {port} (start order is the one Compose behaviour Kubernetes has no native form for; "
                            "the wait happens at Pod start only)", dep.origin or c.origin, c.name)
     for waits in graph.waits.values():
         waits.sort()  # Compose starts dependencies together: the order is the names'

@@ -113,5 +113,5 @@ def test_compose_running_and_commands_agree(engine: Any, made: Any, tmp_path: Pa
     assert [c["name"] for c in _pod(compose, "worker")["initContainers"]] == ["wait-for-db", "wait-for-redis"]
     assert "initContainers" not in _pod(commands, "worker")
     assert "livenessProbe" in _pod(compose, "db")["containers"][0]
-    assert "waits for db to be healthy: an initContainer polls Service db port 5432" in from_compose.stderr
+    assert "waits for db to be healthy: an initContainer (busybox:1.36) polls Service db port 5432" in from_compose.stderr
     assert "starts after db (service_healthy), as Compose recorded" in from_running.stderr

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from d2k.infer import WAIT_IMAGE
 from d2k.model import Container, DataFile, Graph, Healthcheck, Mount, ServicePlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
@@ -221,9 +222,6 @@ def pod_spec(
     if pod.volumes:
         spec["volumes"] = [pod.volumes[k] for k in sorted(pod.volumes)]
     return spec
-
-
-WAIT_IMAGE = "busybox:1.36"
 
 
 def wait_container(service: str, port: int) -> Obj:
