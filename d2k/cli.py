@@ -232,12 +232,18 @@ def from_compose(
     """Convert a Compose project, loaded by Docker Compose itself (interpolation, extends, include, profiles)."""
 
     def run() -> int:
-        from d2k.core import convert_compose
-        from d2k.parsers.compose_loader import Request
+        from d2k.parsers.compose_loader import Request, start
 
-        request = Request(tuple(file or ()), tuple(profile or ()), env_file, project_name, directory)
-        options = _options(convert, convert.part_of or project_name)
-        result = convert_compose(request, options=options)
+        # Compose runs while the rest of d2k is imported and the YAML sources are read
+        loading = start(Request(tuple(file or ()), tuple(profile or ()), env_file, project_name, directory))
+        try:
+            from d2k.core import convert_compose
+
+            options = _options(convert, convert.part_of or project_name)
+        except BaseException:
+            loading.cancel()
+            raise
+        result = convert_compose(loading, options=options)
         return _finish(result, list(result.inputs), convert, options.k8s_version)
 
     _guard(run, convert.debug)

@@ -40,7 +40,7 @@ def convert_text(text: str, file: str, *, options: Options, base_dir: str | None
 
 
 def convert_compose(request: Any, *, options: Options) -> Result:
-    """A Compose project (a d2k.parsers.compose_loader.Request), loaded by Compose -> objects and the report."""
+    """A Compose project (a d2k.parsers.compose_loader Request, or a Loading already started) -> objects, report."""
     from d2k.parsers.compose import parse_compose
 
     parsed = parse_compose(request)

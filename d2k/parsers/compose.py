@@ -17,7 +17,7 @@ from typing import Any
 
 from d2k.model import Container, DataFile, Fate, FlagUse, Graph, Network, Origin, Volume
 from d2k.parsers.compose_keys import EXTENSION, KEYS, KeyContext
-from d2k.parsers.compose_loader import Request, Sources, load
+from d2k.parsers.compose_loader import Loading, Request, Sources, finish, load
 from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential, redact_url
 
@@ -33,9 +33,9 @@ class Parsed:
     files: list[str]
 
 
-def parse_compose(request: Request) -> Parsed:
-    """Load the project with Compose and map it; bad input is one InputError line."""
-    project, sources = load(request)
+def parse_compose(request: Request | Loading) -> Parsed:
+    """Load the project with Compose (or collect a load already started) and map it; bad input is one line."""
+    project, sources = finish(request) if isinstance(request, Loading) else load(request)
     return parse_project(project, sources)
 
 

