@@ -27,6 +27,7 @@ Examples:
   d2k from-commands run.sh --out k8s/ --report r.json
   d2k from-commands cmds.txt | kubectl apply -f -
   d2k from-running --all -o json                     # containers of the engine in DOCKER_HOST
+  d2k from-compose -f compose.yaml --out k8s/        # a Compose project, loaded by Compose
   d2k validate k8s/                                   # check any manifests like the API server
   d2k graph samples/voting-app.md --format svg --out app.svg   # draw the service graph
 """
@@ -267,6 +268,36 @@ def from_running(
     _guard(run, convert.debug)
 
 
+@conversion_command("from-compose")
+def from_compose(
+    directory: Annotated[str, typer.Argument(help="the project folder (default: the current one)")] = "",
+    file: Annotated[list[str] | None, typer.Option("--file", "-f", help="compose file(s), in override order")] = None,
+    profile: Annotated[list[str] | None, typer.Option("--profile", help="activate a Compose profile")] = None,
+    env_file: Annotated[str, typer.Option("--env-file", help="the .env file Compose interpolates from")] = "",
+    project_name: Annotated[str, typer.Option("--project-name", "-p", help="the Compose project name")] = "",
+    *,
+    convert: Convert,
+) -> None:
+    """Convert a Compose project, loaded by Docker Compose itself (interpolation, extends, include, profiles)."""
+
+    def run() -> int:
+        from d2k.parsers.compose_loader import Request, start
+
+        # Compose runs while the rest of d2k is imported and the YAML sources are read
+        loading = start(Request(tuple(file or ()), tuple(profile or ()), env_file, project_name, directory))
+        try:
+            from d2k.core import convert_compose
+
+            options = _options(convert, convert.part_of or project_name)
+        except BaseException:
+            loading.cancel()
+            raise
+        result = convert_compose(loading, options=options)
+        return _finish(result, list(result.inputs), convert, options.k8s_version)
+
+    _guard(run, convert.debug)
+
+
 def _engine_graph(
     names: list[str] | None, all_: bool, filter_: list[str] | None, project: str, *, quiet: bool
 ) -> tuple[Any, Any]:
@@ -361,6 +392,14 @@ def flags() -> None:
     from d2k.docs import flags_reference
 
     typer.echo(flags_reference(), nl=False)
+
+
+@app.command("compose-keys")
+def compose_keys() -> None:
+    """Print what becomes of every Compose service key (the reference, generated from d2k's table)."""
+    from d2k.docs import compose_reference
+
+    typer.echo(compose_reference(), nl=False)
 
 
 def _options(convert: Convert, part_of: str) -> Any:

@@ -34,6 +34,7 @@ class Result:
     objects: list[dict[str, Any]]
     report: Report
     graph: Graph
+    inputs: list[str] = field(default_factory=list)  # the files read, for the JSON report
 
 
 def convert_text(text: str, file: str, *, options: Options, base_dir: str | None = None) -> Result:
@@ -42,6 +43,22 @@ def convert_text(text: str, file: str, *, options: Options, base_dir: str | None
 
     parsed = parse_text(text, file, base_dir=base_dir if base_dir is not None else os.path.dirname(file) or ".")
     return convert_graph(parsed.graph, report=parsed.report, options=options)
+
+
+def convert_compose(request: Any, *, options: Options) -> Result:
+    """A Compose project (a d2k.parsers.compose_loader Request, or a Loading already started) -> objects, report."""
+    from d2k.parsers.compose import parse_compose
+
+    parsed = parse_compose(request)
+    if not options.part_of and parsed.project:
+        from dataclasses import replace
+
+        from d2k.names import dns1123_label
+
+        options = replace(options, part_of=dns1123_label(parsed.project, "d2k"))
+    result = convert_graph(parsed.graph, report=parsed.report, options=options)
+    result.inputs = parsed.files
+    return result
 
 
 def convert_graph(graph: Graph, *, report: Report, options: Options) -> Result:

@@ -20,6 +20,7 @@ from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential
 
 NODE_PORT_RANGE = range(30000, 32768)
+WAIT_IMAGE = "busybox:1.36"  # the initContainer that waits for a dependency's Service (nc -z)
 # env names whose plain value is a host name (DB_HOST=db); URLs are recognised whatever the name
 _HOST_ENV = re.compile(r"HOST|SERVER|ADDR|ENDPOINT|SERVICE|BROKER|NODE|PEER|URL|URI|DSN|UPSTREAM|BACKEND", re.I)
 _HOST_PORT = re.compile(r"^(?P<host>[A-Za-z0-9][A-Za-z0-9_.-]*)(?::(?P<port>\d{1,5}))?$")
@@ -169,6 +170,68 @@ def _hosts_in(name: str, value: str) -> list[tuple[str, int | None]]:
             if m:
                 found.append((m["host"], int(m["port"]) if m["port"] and int(m["port"]) < 65536 else None))
     return found
+
+
+def edges_from_depends_on(graph: Graph, inf: Inference) -> None:
+    """`depends_on`: the consumer talks to its dependency by its service name, when that one has a port to call.
+
+    A dependency with no known port is start order only (a migration job, a worker): no edge, no Service.
+    """
+    for c in graph.containers.values():
+        for dep in c.depends_on:
+            if dep.target not in graph.containers or dep.target == c.name:
+                inf.report.add("depends-on-unknown", Severity.INFO,
+                               f"depends on {dep.target}, which is not in the input: no start order",
+                               dep.origin or c.origin, c.name)
+                continue
+            if graph.pods.get(dep.target) == graph.pods.get(c.name):
+                continue  # the same Pod: containers of a Pod start together
+            if graph.service_ports.get(dep.target):
+                graph.edges.append(Edge(c.name, dep.target, dep.target, "depends_on", origin=dep.origin))
+            else:
+                inf.report.add("depends-on-no-port", Severity.INFO,
+                               f"depends on {dep.target}, which has no known port: start order only, no Service "
+                               f"(add --port {dep.target}=PORT if {c.name} calls it)", dep.origin or c.origin, c.name)
+
+
+def plan_waits(graph: Graph, inf: Inference) -> None:
+    """`depends_on: condition: service_healthy` -> wait for the dependency's Service before starting.
+
+    Kubernetes has no start order: the nearest form is an initContainer that polls the Service's
+    port, which answers only once a ready (healthy) Pod backs it. The report says so, each time.
+    """
+    by_container: dict[str, list[ServicePlan]] = {}
+    for s in graph.services:
+        by_container.setdefault(s.container, []).append(s)
+    for c in graph.containers.values():
+        for dep in c.depends_on:
+            if dep.condition != "service_healthy" or dep.target not in graph.containers:
+                continue
+            if graph.pods.get(dep.target) == graph.pods.get(c.name):
+                continue
+            plans = sorted(by_container.get(dep.target, []), key=lambda s: (s.name != dns1035_label(dep.target),
+                                                                            s.type != "ClusterIP", s.name))
+            if not plans:
+                inf.report.add("wait-not-carried", Severity.NOT_CARRIED,
+                               f"waits for {dep.target} to be healthy, but {dep.target} has no Service to wait for: "
+                               "it starts at once", dep.origin or c.origin, c.name)
+                continue
+            service = plans[0]
+            port = next((p.port for p in service.ports if p.protocol == "tcp"), None)
+            if port is None:
+                inf.report.add("wait-not-carried", Severity.NOT_CARRIED,
+                               f"waits for {dep.target} to be healthy, but its Service has no TCP port to poll",
+                               dep.origin or c.origin, c.name)
+                continue
+            pod = graph.pods[c.name]
+            if (service.name, port) not in graph.waits.setdefault(pod, []):
+                graph.waits[pod].append((service.name, port))
+            inf.report.add("start-order", Severity.APPROXIMATED,
+                           f"waits for {dep.target} to be healthy: an initContainer ({WAIT_IMAGE}) polls Service "
+                           f"{service.name} port {port} (start order is the one Compose behaviour Kubernetes has no native form for; "
+                           "the wait happens at Pod start only)", dep.origin or c.origin, c.name)
+    for waits in graph.waits.values():
+        waits.sort()  # Compose starts dependencies together: the order is the names'
 
 
 def resolve_ports(graph: Graph, inf: Inference) -> None:
@@ -384,8 +447,10 @@ RULES: tuple[Rule, ...] = (
     edges_from_network_aliases,
     edges_from_env,
     resolve_ports,
+    edges_from_depends_on,
     image_volumes,
     plan_services,
+    plan_waits,
     check_connectivity,
 )
 

@@ -72,15 +72,16 @@ class EnvVar:
 class Mount:
     """A filesystem mount from -v, --mount, --tmpfs or --shm-size."""
 
-    type: str  # bind | volume | tmpfs
+    type: str  # bind | volume | tmpfs | secret | config
     target: str
-    source: str = ""  # bind: host path; volume: name ("" = anonymous); tmpfs: ""
+    source: str = ""  # bind: host path; volume: name ("" = anonymous); tmpfs: ""; secret/config: its name
     read_only: bool = False
     propagation: str = ""  # private | rprivate | shared | rshared | slave | rslave
     subpath: str = ""
     size_limit: int | None = None  # bytes (tmpfs size, shm size)
     options: tuple[str, ...] = ()  # options kept only for the report (z, Z, nocopy, mode=...)
     origin: Origin | None = None
+    mode: int | None = None  # secret/config: the file mode (Compose's `mode`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,28 @@ class NetworkAttachment:
     name: str
     aliases: tuple[str, ...] = ()
     origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """The container starts after `target` (Compose `depends_on`): started, healthy or completed."""
+
+    target: str
+    condition: str = "service_started"  # service_started | service_healthy | service_completed_successfully
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataFile:
+    """A file the project hands to containers (a Compose secret or config): a Secret or ConfigMap.
+
+    `content` None: d2k could not read it (a file that is not there, an unset variable)."""
+
+    name: str
+    secret: bool
+    content: str | None = None
+    origin: Origin | None = None
+    source: str = ""  # where the content comes from, for the report ("file ./x", "environment X")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +215,8 @@ class Container:
     # True when the image's own config was read (from-running): the catalog is not consulted
     image_inspected: bool = False
     replicas: int = 1
+    # start order (Compose depends_on, or the engine's record of it)
+    depends_on: list[Dependency] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +235,7 @@ class Volume:
     name: str
     driver: str = "local"
     origin: Origin | None = None
+    driver_opts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +245,7 @@ class Edge:
     consumer: str
     provider: str
     host: str
-    reason: str  # link | network-alias | network | env
+    reason: str  # link | network-alias | network | env | depends_on
     port: int | None = None  # the port the consumer names, when it does (env URLs)
     origin: Origin | None = None
 
@@ -250,6 +276,7 @@ class Graph:
     containers: dict[str, Container] = field(default_factory=dict)
     networks: dict[str, Network] = field(default_factory=dict)
     volumes: dict[str, Volume] = field(default_factory=dict)
+    files: dict[str, DataFile] = field(default_factory=dict)  # Compose secrets and configs, by "secret:NAME"
     edges: list[Edge] = field(default_factory=list)
     # container name -> pod (workload) name: containers that share a network namespace share a pod
     pods: dict[str, str] = field(default_factory=dict)
@@ -258,3 +285,5 @@ class Graph:
     services: list[ServicePlan] = field(default_factory=list)
     # container name -> Kubernetes workload name (DNS-1123)
     workload_names: dict[str, str] = field(default_factory=dict)
+    # container name -> (Service, port) it must wait for before it starts (depends_on: service_healthy)
+    waits: dict[str, list[tuple[str, int]]] = field(default_factory=dict)

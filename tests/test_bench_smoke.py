@@ -105,3 +105,24 @@ def test_generator_keeps_host_ports_valid_at_100000_lines() -> None:
 
     ports = [int(p) for line in generate(100_000) for p in re.findall(r"-p (\d+):", line)]
     assert len(ports) == len(set(ports)) > 40_000 and max(ports) <= 65535
+
+
+def test_compose_bench_runs() -> None:
+    (table,) = bench("compose.py", "--services", "10", "--runs", "1", "--startup-runs", "1")
+    rows = metrics(table)
+    assert rows["10 services: d2k from-compose (median wall)"]["raw"]["seconds"] > 0
+    assert rows["10 services: d2k from-compose (median wall)"]["target"] == "< 2 s"
+    assert rows["ratio from-compose / (from-commands + loader)"]["raw"]["ratio"] > 0
+
+
+def test_generated_compose_project_is_deterministic_and_wired() -> None:
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.compose import generate
+    finally:
+        sys.path.remove(str(ROOT))
+    project = generate(25)
+    assert project == generate(25) and project != generate(25, seed=13)
+    services = project["services"]
+    assert len(services) == 25
+    assert any("depends_on" in s for s in services.values()) and any("ports" in s for s in services.values())

@@ -51,7 +51,7 @@ def test_help_lists_the_working_commands_and_examples_unwrapped() -> None:
     done = d2k("--help")
     assert done.returncode == 0
     commands = re.findall(r"^  (\S+)  ", done.stdout.split("Commands:")[1], re.M)
-    assert commands == ["from-commands", "from-running", "graph", "validate", "flags"]
+    assert commands == ["from-commands", "from-running", "from-compose", "graph", "validate", "flags", "compose-keys"]
     examples = [line.strip() for line in done.stdout.split("Examples:")[1].split("Options:")[0].splitlines()
                 if line.strip()]
     assert "d2k from-commands run.sh --out k8s/ --report r.json" in examples

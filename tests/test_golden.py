@@ -7,6 +7,7 @@ as a user would read the output before committing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,18 +26,21 @@ def outputs(sample: Path) -> dict[str, str]:
     name = f"samples/{sample.name}"
     result = convert_text(sample.read_text(encoding="utf-8"), name, options=Options(part_of=sample.stem),
                           base_dir=str(sample.parent))
+    return channels(result, [name])
+
+
+def channels(result: Any, inputs: list[str]) -> dict[str, str]:
+    """The manifests and both reports of a valid result, as the files of a golden case."""
     assert validate_objects(result.objects) == []
     return {
         "manifests.yaml": to_yaml(result.objects),
         "report.txt": render_text(result.report, result.graph, result.objects) + render_reach(result.objects),
-        "report.json": to_json(result.report, result.graph, result.objects, [name]),
+        "report.json": to_json(result.report, result.graph, result.objects, inputs),
     }
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
-def test_sample_matches_its_golden_case(sample: Path, request: pytest.FixtureRequest) -> None:
-    expected_dir = GOLDEN / sample.stem
-    produced = outputs(sample)
+def check_golden(expected_dir: Path, produced: dict[str, str], request: pytest.FixtureRequest, label: str) -> None:
+    """Compare with the golden files (rewrite them first with --update-golden)."""
     if request.config.getoption("--update-golden"):
         expected_dir.mkdir(parents=True, exist_ok=True)
         for name, text in produced.items():
@@ -44,8 +48,47 @@ def test_sample_matches_its_golden_case(sample: Path, request: pytest.FixtureReq
     for name, text in produced.items():
         path = expected_dir / name
         assert path.exists(), f"no golden file {path}: run pytest tests/test_golden.py --update-golden and review it"
-        assert text == path.read_text(encoding="utf-8"), f"{sample.name}: {name} differs from {path}"
+        assert text == path.read_text(encoding="utf-8"), f"{label}: {name} differs from {path}"
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
+def test_sample_matches_its_golden_case(sample: Path, request: pytest.FixtureRequest) -> None:
+    check_golden(GOLDEN / sample.stem, outputs(sample), request, sample.name)
+
+
+def compose_cases() -> list[tuple[str, str, list[str]]]:
+    """(name, folder, args) of each from-compose case in tests/compose/cases.txt."""
+    cases = []
+    for line in (ROOT / "tests" / "compose" / "cases.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, folder, *args = line.split()
+            cases.append((name, folder, args))
+    return cases
+
+
+def compose_outputs(folder: str, args: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """What `d2k from-compose tests/compose/FOLDER ARGS` prints, run from the repository root."""
+    from d2k.core import convert_compose
+    from d2k.parsers.compose_loader import Request
+
+    monkeypatch.chdir(ROOT)
+    for variable in ("COMPOSE_FILE", "COMPOSE_PROFILES", "COMPOSE_PROJECT_NAME"):
+        monkeypatch.delenv(variable, raising=False)
+    files = [f"tests/compose/{folder}/{args[k + 1]}" for k, a in enumerate(args) if a == "-f"]
+    profiles = [args[k + 1] for k, a in enumerate(args) if a == "--profile"]
+    result = convert_compose(Request(tuple(files), tuple(profiles), directory=f"tests/compose/{folder}"),
+                             options=Options())
+    return {name: text.replace(str(ROOT), "$ROOT") for name, text in channels(result, result.inputs).items()}
+
+
+@pytest.mark.parametrize("case", compose_cases(), ids=[c[0] for c in compose_cases()])
+def test_compose_project_matches_its_golden_case(
+    case: tuple[str, str, list[str]], request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, folder, args = case
+    check_golden(GOLDEN / f"compose-{name}", compose_outputs(folder, args, monkeypatch), request, f"compose {name}")
 
 
 def test_every_golden_case_has_its_sample() -> None:
-    assert sorted(p.name for p in GOLDEN.iterdir()) == sorted(s.stem for s in SAMPLES)
+    expected = [s.stem for s in SAMPLES] + [f"compose-{name}" for name, _f, _a in compose_cases()]
+    assert sorted(p.name for p in GOLDEN.iterdir()) == sorted(expected)

@@ -215,3 +215,34 @@ def test_plan_services_a_node_port_is_given_once() -> None:
     by = {s.name: s for s in g.services}
     assert by["aa"].ports[0].node_port == 30080 and by["bb"].ports[0].node_port is None
     assert any(d.code == "node-port-taken" and d.container == "bb" for d in report.diagnostics)
+
+
+def _with_dependency(text: str, consumer: str, target: str, condition: str) -> tuple[Graph, Report]:
+    """docker run lines, then a start-order dependency (Compose's depends_on) added to one container."""
+    from d2k.model import Dependency
+
+    parsed = parse_text(text, "t.sh")
+    parsed.graph.containers[consumer].depends_on.append(Dependency(target, condition))
+    infer(parsed.graph, Inference(parsed.report))
+    return parsed.graph, parsed.report
+
+
+def test_edges_from_depends_on_reach_a_dependency_with_ports_only() -> None:
+    g, report = _with_dependency("docker run -d --name web nginx\ndocker run -d --name db postgres\n",
+                                 "web", "db", "service_started")
+    assert [(e.consumer, e.provider, e.host, e.reason) for e in g.edges] == [("web", "db", "db", "depends_on")]
+    assert services(g)["db"] == ("db", "ClusterIP", [(5432, 5432)])
+    g, report = _with_dependency("docker run -d --name web nginx\ndocker run -d --name job busybox\n",
+                                 "web", "job", "service_started")
+    assert g.edges == [] and "depends-on-no-port" in codes(report) and "job" not in services(g)
+
+
+def test_plan_waits_polls_the_service_of_a_healthy_dependency() -> None:
+    g, report = _with_dependency("docker run -d --name web nginx\ndocker run -d --name cache redis\n",
+                                 "web", "cache", "service_healthy")
+    assert g.waits == {"web": [("cache", 6379)]}
+    start = [d for d in report.diagnostics if d.code == "start-order"]
+    assert len(start) == 1 and start[0].severity is Sev.APPROXIMATED
+    g, report = _with_dependency("docker run -d --name web nginx\ndocker run -d --name job busybox\n",
+                                 "web", "job", "service_healthy")
+    assert g.waits == {} and "wait-not-carried" in codes(report)

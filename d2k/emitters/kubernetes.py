@@ -25,7 +25,8 @@ from d2k.emitters.containers import (
     tmpfs_notes,
     version,
 )
-from d2k.model import Container, Graph, Mount, ServicePlan
+from d2k.infer import WAIT_IMAGE
+from d2k.model import Container, DataFile, Graph, Mount, ServicePlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
 from d2k.runtime import escape
@@ -62,9 +63,14 @@ def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
     """All objects for the graph, sorted by kind then name: the order `kubectl apply` is happy with."""
     objects: list[Obj] = []
     claims = _Claims()
+    files = sorted(graph.files.items(), key=lambda kv: (kv[1].secret, kv[1].name))
+    for key, f in files:
+        taken = {n for k, n in claims.data_names.items() if graph.files[k].secret == f.secret}
+        claims.data_names[key] = unique(dns1123_label(f.name, "data"), taken)
     for root, members in _pods(graph).items():
         objects.extend(_workload_objects(graph, root, members, report, options, claims))
     objects.extend(claims.by_volume.values())
+    objects.extend(_data_objects(files, claims.data_names, objects, report, options))
     objects.extend(service(plan, graph, options) for plan in graph.services)
     if options.namespace:
         objects.append(namespace(options))
@@ -223,9 +229,63 @@ def pod_spec(
         spec["nodeSelector"] = selector
     if main.runtime and main.runtime != "runc":
         spec["runtimeClassName"] = dns1123_label(main.runtime)
+    waits = graph.waits.get(graph.pods[main.name], [])
+    if waits:
+        spec["initContainers"] = [wait_container(service, port) for service, port in waits]
     if pod.volumes:
         spec["volumes"] = [pod.volumes[k] for k in sorted(pod.volumes)]
     return spec
+
+
+def wait_container(service: str, port: int) -> Obj:
+    """Compose's `condition: service_healthy`: poll the Service until a ready Pod answers behind it."""
+    script = f"until nc -z -w 2 {service} {port}; do echo waiting for {service}:{port}; sleep 2; done"
+    return {"name": f"wait-for-{service}"[:63].rstrip("-"), "image": WAIT_IMAGE, "command": ["sh", "-c", script]}
+
+
+def data_key(name: str) -> str:
+    """The key a Compose secret or config has in its Secret or ConfigMap (the file name it is mounted as)."""
+    return _KEY_CHARS.sub("_", name)[:253] or "data"
+
+
+def _data_objects(
+    files: list[tuple[str, DataFile]], names: dict[str, str], objects: list[Obj], report: Report,
+    options: EmitOptions,
+) -> list[Obj]:
+    """The Secrets and ConfigMaps of Compose's secrets and configs; a name an env Secret/ConfigMap of a
+    workload already has is changed (and the Pods' volumes with it), and reported."""
+    taken = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    out: list[Obj] = []
+    for key, f in files:
+        kind, name = ("Secret" if f.secret else "ConfigMap"), names[key]
+        if (kind, name) in taken:
+            new = unique(name, {n for k, n in taken if k == kind} | set(names.values()))
+            report.add("data-renamed", Severity.APPROXIMATED,
+                       f"{'secret' if f.secret else 'config'} {f.name} becomes {kind} {new}: {name} is taken",
+                       f.origin)
+            _rename_references(objects, kind, name, new)
+            name = new
+        taken.add((kind, name))
+        out.append(data_object(f, name, options))
+    return out
+
+
+def _rename_references(objects: list[Obj], kind: str, old: str, new: str) -> None:
+    for o in objects:
+        spec = o["spec"]["template"]["spec"] if o["kind"] == "Deployment" else o["spec"] if o["kind"] == "Pod" else {}
+        for volume in spec.get("volumes", []):
+            ref = volume.get("secret") if kind == "Secret" else volume.get("configMap")
+            field = "secretName" if kind == "Secret" else "name"
+            if ref is not None and ref.get(field) == old:
+                ref[field] = new
+
+
+def data_object(f: DataFile, name: str, options: EmitOptions) -> Obj:
+    """A Compose secret (a Secret) or config (a ConfigMap) holding the one file Compose mounts."""
+    data = {data_key(f.name): f.content or ""}
+    if f.secret:
+        return secret_object(name, data, options)
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _metadata(name, options), "data": data}
 
 
 def _dns_config(members: list[Container], report: Report) -> Obj:
@@ -390,6 +450,8 @@ def _volume_mounts(
             entry["readOnly"] = True
         if m.subpath:
             entry["subPath"] = m.subpath
+        elif m.type in ("secret", "config"):
+            entry["subPath"] = data_key(m.source)  # the one file, at the path Compose mounts it
         propagation = _PROPAGATION.get(m.propagation)
         if propagation:
             entry["mountPropagation"] = propagation
@@ -417,6 +479,14 @@ def _volume(
         name = "host-" + dns1123_label(m.source, "path")
         name = name[:63].rstrip("-")
         source = {"hostPath": {"path": m.source}}
+    elif m.type in ("secret", "config"):
+        name = (m.type + "-" + dns1123_label(m.source, "data"))[:63].rstrip("-")
+        item: Obj = {"key": data_key(m.source), "path": data_key(m.source)}
+        if m.mode is not None:
+            item["mode"] = m.mode
+        ref = claims.data_names.get(f"{m.type}:{m.source}") or dns1123_label(m.source, "data")
+        source = ({"secret": {"secretName": ref, "items": [item]}} if m.type == "secret"
+                  else {"configMap": {"name": ref, "items": [item]}})
     elif m.type == "tmpfs":
         name = "tmp-" + dns1123_label(m.target, "root")
         name = name[:63].rstrip("-")
@@ -440,6 +510,7 @@ class _Claims:
 
     by_volume: dict[str, Obj] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)
+    data_names: dict[str, str] = field(default_factory=dict)  # "secret:NAME"/"config:NAME" -> object name
 
 
 def _claim(volume: str, owner: Container, claims: _Claims, report: Report, options: EmitOptions) -> str:

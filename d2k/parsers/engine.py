@@ -42,12 +42,13 @@ import shlex
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d2k.errors import EngineError
 from d2k.model import (
     Container,
+    Dependency,
     EnvVar,
     Fate,
     FlagUse,
@@ -72,6 +73,7 @@ COMPOSE_PROJECT = "com.docker.compose.project"
 COMPOSE_SERVICE = "com.docker.compose.service"
 COMPOSE_NUMBER = "com.docker.compose.container-number"
 COMPOSE_ONEOFF = "com.docker.compose.oneoff"
+COMPOSE_DEPENDS_ON = "com.docker.compose.depends_on"
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 DEFAULT_SHM_SIZE = 64 * 1024 * 1024
@@ -1425,7 +1427,34 @@ def _one_workload(
     elif members[0].compose:
         project, service = members[0].compose
         first.learned.append(f"compose service {service} of project {project}")
+    if members[0].compose:
+        volumes = _compose_wiring(first, members[0], volumes)
     return first, volumes
+
+
+def _compose_wiring(c: Container, row: Listed, volumes: dict[str, str]) -> dict[str, str]:
+    """What Compose recorded beside the container: its start order, and the volume names of the file.
+
+    `com.docker.compose.depends_on` is `service:condition:restart,...`; Compose names a project's
+    volumes `PROJECT_NAME`, so `PROJECT_` is dropped to give the name the Compose file uses
+    (as from-compose does).
+    """
+    project, _service = row.compose or ("", "")
+    for item in str(row.labels.get(COMPOSE_DEPENDS_ON) or "").split(","):
+        target, _, rest = item.partition(":")
+        if target:
+            condition = rest.partition(":")[0] or "service_started"
+            c.depends_on.append(Dependency(target, condition, c.origin))
+            c.learned.append(f"starts after {target} ({condition}), as Compose recorded")
+    prefix = f"{project}_"
+    renamed = {name: name.removeprefix(prefix) for name in volumes if name.startswith(prefix) and name != prefix}
+    if not renamed:
+        return volumes
+    c.mounts = [replace(m, source=renamed[m.source]) if m.type == "volume" and m.source in renamed else m
+                for m in c.mounts]
+    for old, new in sorted(renamed.items()):
+        c.learned.append(f"volume {old} is the project's volume {new} (Compose prefixes the project name)")
+    return {renamed.get(name, name): driver for name, driver in volumes.items()}
 
 
 def _shape(container: Container) -> tuple[Any, ...]:
