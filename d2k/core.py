@@ -21,6 +21,7 @@ class Options:
     storage_size: str = "1Gi"
     k8s_version: str = "1.34"
     port_overrides: dict[str, list[int]] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)  # --var: the environment a script starts in
 
 
 @dataclass(slots=True)
@@ -30,11 +31,18 @@ class Result:
     graph: Graph
 
 
-def convert_text(text: str, file: str, *, options: Options, base_dir: str | None = None) -> Result:
-    """`docker run` lines (plain, script or Markdown) -> Kubernetes objects and the report."""
+def convert_text(text: str, file: str, *, options: Options, base_dir: str | None = None,
+                 folder: str | None = None) -> Result:
+    """`docker run` lines (plain, script or Markdown) -> Kubernetes objects and the report.
+
+    `folder`: what `$(pwd)`/`$PWD` name (default: base_dir made absolute, the input's folder).
+    """
     from d2k.parsers.docker_run import parse_text
 
-    parsed = parse_text(text, file, base_dir=base_dir if base_dir is not None else os.path.dirname(file) or ".")
+    base = base_dir if base_dir is not None else os.path.dirname(file) or "."
+    # `$(pwd)` in the input is the folder it sits in (the current folder for stdin): absolute, as a shell has it
+    parsed = parse_text(text, file, base_dir=base, variables=options.variables,
+                        folder=folder if folder is not None else os.path.abspath(base))
     return convert_graph(parsed.graph, report=parsed.report, options=options)
 
 

@@ -26,7 +26,8 @@ _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\[[^\]\n]*\])?(\+?=)")
 _PARAM = re.compile(r"(#?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])(?:(:?[-=+?])(.*))?", re.S)
 _OPERATOR = re.compile(r"&&|\|\||;;&?|;&|\|&|[;&|()]")
 _REDIRECT = re.compile(r"(\d*)(<<<|<<-|<<|<>|<&|>>|>&|>\||&>>|&>|<|>)")
-_PLACEHOLDER = re.compile(r"<[^\s<>|&;()'\"]+>")
+# `<your-token>`, `<server container IP>`: documentation placeholders; never `< in.txt >out.txt`
+_PLACEHOLDER = re.compile(r"<[^\s<>|&;()'\"](?:[^<>|&;()'\"\n]*[^\s<>|&;()'\"])?>")
 _IFS = re.compile(r"[ \t\n]+")
 _TILDE = re.compile(r"~[A-Za-z0-9._-]*(?=[/:]|[ \t\r\n;&|()<>]|$)")
 _RESERVED = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "time"})
@@ -37,6 +38,9 @@ _MAX_EXPANDED = 1 << 25
 _WORD_END = frozenset(" \t\r\n;&|()<>")
 _DECLARATIONS = frozenset({"export", "readonly", "local", "declare", "typeset"})
 
+_PWD_COMMAND = re.compile(r"\s*pwd(?:\s+-[LP])?\s*")
+_MENTIONS_DOCKER = re.compile(r"(?<![\w.-])(?:docker|podman)(?![\w.-])")
+_BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")
 UNRESOLVED = "unresolved-variable"
 SUBSTITUTION = "command-substitution"
 
@@ -47,6 +51,9 @@ class _Var:
 
     value: str
     unresolved: tuple[tuple[str, str], ...] = ()
+    exported: bool = False  # in the environment of the commands the script runs (docker's CLI sees it)
+    note: tuple[str, str] | None = None  # (code, message) said where it is used: how d2k chose the value
+    line: int = 0  # where the script set it (0: not the script, e.g. --var)
 
 
 @dataclass(slots=True)
@@ -65,6 +72,7 @@ class _Note:
     message: str
     line: int
     piece: str = ""  # the unresolved text as written, kept when a variable stores it
+    variable: str = ""  # a variable the input never sets: one diagnostic per name gathers its lines
 
 
 
@@ -159,6 +167,15 @@ class _Expander:
         fields.literal(piece)
         self._note(code, Severity.APPROXIMATED, message, line, piece)
 
+    def _not_set(self, fields: _Fields, piece: str, name: str, line: int) -> None:
+        fields.literal(piece)
+        self.notes.append(_Note(UNRESOLVED, Severity.APPROXIMATED, f"${name} is not set in the input: kept as written",
+                                line, piece, name))
+
+    def _inner_commands(self, body: str, line: int, piece: str) -> bool:
+        """A `$(...)`/backquoted body that runs docker commands: read them (the command loop does); True if any."""
+        return False
+
     def _continuation(self) -> None:
         """Skip a backslash-newline; one with nothing after it leaves the command cut short."""
         if self.pos + 2 >= self.n:
@@ -207,7 +224,7 @@ class _Expander:
             elif char == "$":
                 self._dollar(fields, split, quoted=False)
             elif char == "`":
-                self._backtick(fields)
+                self._backtick(fields, split)
             elif char in "<>" and src[self.pos + 1:self.pos + 2] == "(" and not fields.current:
                 self._process_substitution(fields)
             else:
@@ -274,7 +291,7 @@ class _Expander:
             else:
                 self._backtick(fields)
 
-    def _backtick(self, fields: _Fields) -> None:
+    def _backtick(self, fields: _Fields, split: bool = False) -> None:
         body = _BACKTICK_BODY.match(self.src, self.pos + 1)
         if body is None:
             raise self._fail("unbalanced backtick: close the command substitution with `", self.line)
@@ -284,6 +301,18 @@ class _Expander:
         self.line += piece.count("\n")
         if piece[1:-1].strip().startswith("#"):
             return  # `#optional`: a substitution whose body is a comment expands to nothing
+        # inside backquotes a backslash escapes only $ ` and itself
+        self._substitution(fields, piece, _BACKQUOTE_ESCAPE.sub(r"\1", piece[1:-1]), split, line)
+
+    def _substitution(self, fields: _Fields, piece: str, body: str, split: bool, line: int) -> None:
+        """`$(...)` or a backquoted command: `pwd` is the working folder; docker commands in it are read."""
+        if _PWD_COMMAND.fullmatch(body) and self._lookup("PWD") is not None:
+            self._substitute(fields, "PWD", piece, split, line)
+            return
+        if _MENTIONS_DOCKER.search(body) and self._inner_commands(body, line, piece):
+            self._unresolved(fields, piece, SUBSTITUTION, f"{_short(piece)} prints what d2k cannot know (a "
+                             "container ID, or its output): kept as written; its docker command is read", line)
+            return
         self._unresolved(fields, piece, SUBSTITUTION, f"{_short(piece)} is not run: kept as written", line)
 
     def _process_substitution(self, fields: _Fields) -> None:
@@ -325,8 +354,7 @@ class _Expander:
                 self._unresolved(fields, piece, UNRESOLVED, f"{_short(piece)} is not evaluated: kept as written",
                                  line)
             else:
-                self._unresolved(fields, piece, SUBSTITUTION, f"{_short(piece)} is not run: kept as written",
-                                 line)
+                self._substitution(fields, piece, piece[2:-1], split, line)
         else:
             name = _NAME.match(src, start + 1)
             if name:
@@ -348,13 +376,15 @@ class _Expander:
     def _substitute(self, fields: _Fields, name: str, piece: str, split: bool, line: int) -> None:
         var = self._lookup(name)
         if var is None:
-            self._unresolved(fields, piece, UNRESOLVED, f"${name} is not set in the input: kept as written", line)
+            self._not_set(fields, piece, name, line)
             return
         self.budget.left -= len(var.value)
         if self.budget.left < 0:
             raise self._fail(f"variables expand to more than {_MAX_EXPANDED:,} characters (${name} "
                              "keeps doubling?): d2k stops here", line)
         fields.expansion(var.value, split)
+        if var.note is not None:
+            self._note(var.note[0], Severity.APPROXIMATED, f"{_short(piece)} {var.note[1]}", line)
         for code, unresolved in var.unresolved:
             self._note(code, Severity.APPROXIMATED,
                        f"${name} holds {_short(unresolved)}, which d2k cannot resolve: kept as written",
@@ -371,8 +401,7 @@ class _Expander:
         var = self._lookup(name) if _NAME.fullmatch(name) else None
         if length:
             if var is None:
-                self._unresolved(fields, piece, UNRESOLVED, f"${name} is not set in the input: kept as written",
-                                 line)
+                self._not_set(fields, piece, name, line)
             else:
                 fields.expansion(str(len(var.value)), split)
             return
@@ -397,7 +426,7 @@ class _Expander:
         elif is_set:
             self._substitute(fields, name, piece, split, line)
         else:
-            self._unresolved(fields, piece, UNRESOLVED, f"${name} is not set in the input: kept as written", line)
+            self._not_set(fields, piece, name, line)
 
     def _fragment(self, text: str, quoted: bool) -> _Var:
         """Expand the word inside `${X:-word}` with the same variables; its notes join ours."""

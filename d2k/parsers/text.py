@@ -48,9 +48,10 @@ Details:
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
 from d2k.errors import InputError
@@ -81,6 +82,10 @@ from d2k.parsers.shell import (
 )
 from d2k.report import Diagnostic, Severity
 
+_NEXT_PROGRAM = re.compile(r"[ \t]*(?:\\\n[ \t]*)*([^\s;&|()<>]+)")
+# programs that run a here-document fed to them as a script
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "ssh"})
+
 
 @dataclass(frozen=True, slots=True)
 class Word:
@@ -91,11 +96,28 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
+class Feed:
+    """What the shell connects to the command's input or output: `stdin` or `output`, and how, as written."""
+
+    stream: str
+    text: str  # `<<EOF`, `< seed.sql`, `> out.txt`, `| tee log`, `$(...)`: never a here-document's body
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
-    """One docker/podman simple command. origin.text stays empty: the raw line may hold passwords."""
+    """One docker/podman simple command. origin.text stays empty: the raw line may hold passwords.
+
+    `environment`: the variables docker's CLI would see (exported by the script, given with --var,
+    or set for this command alone), name -> (value, line set); None where the input cannot tell.
+    `unexported`: names the script assigned without exporting them (the CLI does not see them).
+    """
 
     words: tuple[Word, ...]
     origin: Origin
+    feeds: tuple[Feed, ...] = ()
+    environment: Mapping[str, tuple[str, int]] | None = None
+    unexported: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -116,6 +138,28 @@ class _Cmd:
     error: tuple[str, int] | None = None
     in_prefix: bool = True
     declaring: bool = False
+    feeds: list[Feed] = field(default_factory=list)
+    heredocs: list[_Heredoc] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Heredoc:
+    """A `<<EOF` whose body follows the line: data for its command (a script when a shell reads it)."""
+
+    delimiter: str
+    line: int
+    expands: bool  # an unquoted delimiter: the outer shell expands $X in the body
+    program: str = ""  # the command that reads it, known when the command ends
+
+
+@dataclass(slots=True)
+class _If:
+    """An `if` being read: which branch, and the variables each branch assigns (name -> [(branch, line)])."""
+
+    line: int
+    branch: int = 0
+    assigned: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
 
 class _Lexer(_Expander):
     """Reads one piece of shell text (a script, a code block, a code span) into simple commands.
@@ -127,9 +171,12 @@ class _Lexer(_Expander):
     def __init__(self, src: str, line: int, file: str, env: dict[str, _Var],
                  overlay: dict[str, _Var] | None = None, depth: int = 0, budget: _Budget | None = None) -> None:
         super().__init__(src, line, file, env, overlay, depth, budget)
-        self.heredocs: list[tuple[str, bool]] = []
+        self.heredocs: list[_Heredoc] = []
         self.cmd = _Cmd()
         self.out: list[tuple[Command, list[_Note]]] = []
+        self.file_notes: list[_Note] = []  # said whatever the commands are (a here-document not read)
+        self.ifs: list[_If] = []
+        self.pipe_from = ""  # the program whose output the next command reads through `|`
 
     # ---- the command loop
 
@@ -183,24 +230,59 @@ class _Lexer(_Expander):
 
     def _operator(self) -> None:
         match = _OPERATOR.match(self.src, self.pos)
+        operator = match.group() if match else self.src[self.pos]
         self.pos = match.end() if match else self.pos + 1
+        piped = operator in ("|", "|&")
+        if piped:
+            following = _NEXT_PROGRAM.match(self.src, self.pos)
+            reader = following.group(1) if following else "the next command"
+            self.cmd.feeds.append(Feed("output", f"{operator} {_short(reader)}", self.line))
+        program = _program_name(self.cmd.words)
         self._finish()
+        if piped:
+            self.pipe_from = program or "the command before"
 
     def _skip_heredocs(self) -> None:
-        """After the newline that ends a `<<EOF` line, its body lines are data, not commands."""
+        """After the newline that ends a `<<EOF` line, its body lines are data, not commands.
+
+        A shell reading the body (`ssh host <<EOF`, `bash -s <<'EOF'`) runs it: its docker commands are
+        read; docker commands in a body another program reads (`cat > run.sh <<EOF`) are reported.
+        """
         src = self.src
-        for delimiter, _strip_tabs in self.heredocs:
+        for heredoc in self.heredocs:
+            start, first = self.pos, self.line + 1
+            body_end = self.n
             while self.pos < self.n:
                 end = src.find("\n", self.pos)
                 if end < 0:
                     end = self.n
                 text = src[self.pos:end]
+                line_start = self.pos
                 self.pos = min(end + 1, self.n)
                 if end < self.n:
                     self.line += 1
-                if text.strip(" \t\r") == delimiter:  # lenient: Markdown indents whole blocks
+                if text.strip(" \t\r") == heredoc.delimiter:  # lenient: Markdown indents whole blocks
+                    body_end = line_start
                     break
+            body = src[start:body_end]
+            if _MENTIONS_PROGRAM.search(body):
+                self._heredoc_body(heredoc, body, first)
         self.heredocs.clear()
+
+    def _heredoc_body(self, heredoc: _Heredoc, body: str, line: int) -> None:
+        if heredoc.program in _SHELLS:
+            inner = _Lexer(body, line, self.file, dict(self.env), budget=self.budget)
+            self.out.extend(inner.run())
+            self.file_notes.extend(inner.file_notes)
+            self.file_notes.append(_Note("here-document-script", Severity.INFO,
+                                         f"the here-document <<{_short(heredoc.delimiter)} is a script "
+                                         f"{heredoc.program} runs: its docker commands are read", heredoc.line))
+        elif heredoc.program not in PROGRAMS:
+            reader = heredoc.program or "a command"
+            self.file_notes.append(_Note("here-document-not-read", Severity.NOT_CARRIED,
+                                         f"the here-document <<{_short(heredoc.delimiter)} holds docker commands "
+                                         f"that {_short(reader)} reads as data: they are not converted; put them "
+                                         "in the input as commands", heredoc.line))
 
     def _redirect(self, match: re.Match[str]) -> None:
         start_line = self.line
@@ -208,7 +290,7 @@ class _Lexer(_Expander):
         if operator == "<" and self.cmd.error is None:
             placeholder = _PLACEHOLDER.match(self.src, match.start(2))
             if placeholder:
-                self.cmd.error = (f"the command has a {_short(placeholder.group())} placeholder: replace it "
+                self.cmd.error = (f"the command has a {_short(placeholder.group())} placeholder: fill it in "
                                   "with a real value first (a shell reads <...> as an input redirection)",
                                   start_line)
         self.pos = match.end()
@@ -221,10 +303,24 @@ class _Lexer(_Expander):
             return
         saved = self.notes
         self.notes = []
+        target_start = self.pos
         target = "".join(self._word(split=False))
         self.notes = saved
+        written = f"{match.group()}{_short(self.src[target_start:self.pos])}"
         if operator in ("<<", "<<-"):
-            self.heredocs.append((target, operator == "<<-"))
+            quoted = any(char in self.src[target_start:self.pos] for char in "'\"\\")
+            heredoc = _Heredoc(target, start_line, not quoted)
+            self.heredocs.append(heredoc)
+            self.cmd.heredocs.append(heredoc)
+            self.cmd.feeds.append(Feed("stdin", f"{written} (a here-document)", start_line))
+        elif operator == "<<<":
+            self.cmd.feeds.append(Feed("stdin", f"{match.group()} (a here-string)", start_line))
+        elif operator in ("<", "<>") and match.group(1) in ("", "0"):
+            self.cmd.feeds.append(Feed("stdin", written, start_line))
+        elif operator in (">&", "<&") and (target.isdigit() or target == "-"):
+            return  # `2>&1`: one stream joins another, the Feed of its target says where they go
+        elif operator[0] in ">&" and match.group(1) in ("", "1", "2"):
+            self.cmd.feeds.append(Feed("output", written, start_line))
 
     # ---- words of a command
 
@@ -240,6 +336,7 @@ class _Lexer(_Expander):
         cmd.notes.extend(self.notes)
         self.notes = []
         if cmd.in_prefix and src[start:self.pos] in _RESERVED:
+            self._reserved(src[start:self.pos], line)
             return
         if cmd.in_prefix and fields:
             cmd.in_prefix = False
@@ -247,6 +344,26 @@ class _Lexer(_Expander):
             cmd.declaring = fields[0] in _DECLARATIONS
         cmd.words.extend(fields)
         cmd.lines.extend([line] * len(fields))
+
+    def _reserved(self, word: str, line: int) -> None:
+        """Follow `if` / `elif` / `else` / `fi`, to tell when both branches assign one variable."""
+        if word == "if":
+            self.ifs.append(_If(line))
+        elif word in ("elif", "else") and self.ifs:
+            self.ifs[-1].branch += 1
+        elif word == "fi" and self.ifs:
+            frame = self.ifs.pop()
+            for name, places in frame.assigned.items():
+                if self.ifs:  # an inner if's assignments belong to the branch of the outer one
+                    self.ifs[-1].assigned.setdefault(name, []).extend((self.ifs[-1].branch, at) for _, at in places)
+                var = self.env.get(name)
+                if len({branch for branch, _ in places}) < 2 or var is None or var.note is not None:
+                    continue
+                lines = ", ".join(str(at) for _, at in places)
+                self.env[name] = replace(var, note=(
+                    "ambiguous-assignment",
+                    f"is set in more than one branch of the if at line {frame.line} (lines {lines}): d2k used "
+                    f"the value from line {var.line}; give the one you mean with --var {name}=VALUE"))
 
     def _assignment(self, match: re.Match[str]) -> None:
         """`NAME=value` (no field splitting of the value); recorded when the command ends."""
@@ -267,7 +384,7 @@ class _Lexer(_Expander):
         self.notes = []
         if subscript:
             return
-        var = _Var("".join(fields), pieces)
+        var = _Var("".join(fields), pieces, line=self.line)
         if cmd.in_prefix:
             cmd.prefix_assignments.append((name, operator, var))
             self.overlay[name] = var
@@ -281,14 +398,25 @@ class _Lexer(_Expander):
         self.overlay.clear()
         self.notes = []
         if not cmd.words:
+            self._placeholder_in_assignment(cmd)
             self._record(cmd.prefix_assignments)
             return
+        if self.pipe_from:
+            cmd.feeds.insert(0, Feed("stdin", f"| from {_short(self.pipe_from)}", cmd.lines[0]))
+            self.pipe_from = ""
+        program = _program_name(cmd.words)
+        for heredoc in cmd.heredocs:
+            heredoc.program = program
         if cmd.declaring:
-            self._record(cmd.declared)
+            self._placeholder_in_assignment(cmd)
+            self._declare(cmd)
             return
         if cmd.words[0] == "unset":
             for word in cmd.words[1:]:
                 self.env.pop(word, None)
+            return
+        if cmd.words[0] == "cd":
+            self._cd(cmd.words[1:])
             return
         start = _program_index(cmd.words)
         if start is None:
@@ -297,17 +425,69 @@ class _Lexer(_Expander):
             raise self._fail(cmd.error[0], cmd.error[1])
         words = [Word(text, line) for text, line in zip(cmd.words[start:], cmd.lines[start:], strict=True)]
         words[0] = Word(PurePath(words[0].text).name, words[0].line)
-        self.out.append((Command(tuple(words), Origin(self.file, words[0].line)), cmd.notes))
+        environment = {name: (var.value, var.line) for name, var in self.env.items() if var.exported}
+        environment.update((name, (var.value, var.line)) for name, _op, var in cmd.prefix_assignments)
+        for name, value in _unwrap(cmd.words)[1]:
+            if name == "clear":
+                environment.clear()
+            elif name == "unset":
+                environment.pop(value, None)
+            else:
+                environment[name] = (value, words[0].line)
+        unexported = frozenset(name for name in self.env if name not in environment)
+        command = Command(tuple(words), Origin(self.file, words[0].line), tuple(cmd.feeds), environment, unexported)
+        self.out.append((command, cmd.notes))
 
-    def _record(self, assignments: list[tuple[str, str, _Var]]) -> None:
+    def _placeholder_in_assignment(self, cmd: _Cmd) -> None:
+        """`TOKEN=<your-token>` would read a file named `your-token`: a placeholder to fill in, as in a command."""
+        if cmd.error is not None and "placeholder" in cmd.error[0]:
+            raise self._fail(cmd.error[0], cmd.error[1])
+
+    def _declare(self, cmd: _Cmd) -> None:
+        """`export A=1 B`, `declare -x A`, `local A`: record; export marks names the CLI will see."""
+        options = [word for word in cmd.words[1:] if word.startswith("-")]
+        exported = cmd.words[0] == "export" or any("x" in option for option in options)
+        self._record(cmd.declared, exported=exported)
+        if exported:
+            for word in cmd.words[1:]:
+                var = self.env.get(word)
+                if var is not None:
+                    self.env[word] = replace(var, exported=True)
+
+    def _cd(self, arguments: list[str]) -> None:
+        """`cd DIR` moves the folder `$(pwd)` names; where to is unknown without an absolute or relative DIR."""
+        folder = self.env.get("PWD")
+        if folder is None:
+            return
+        target = next((word for word in arguments if not word.startswith("-")), "")
+        if not target or "$" in target or "`" in target or target.startswith("~"):
+            self.env.pop("PWD", None)
+            return
+        path = posixpath.normpath(posixpath.join(folder.value, target))
+        self.env["PWD"] = replace(folder, value=path, note=(
+            "working-folder", f"is read as {path}: the input's folder, then `cd {_short(target)}`"))
+
+    def _record(self, assignments: list[tuple[str, str, _Var]], exported: bool = False) -> None:
         for name, operator, var in assignments:
             if operator == "unset":
                 self.env.pop(name, None)
-            elif operator == "+=" and name in self.env:
-                old = self.env[name]
-                self.env[name] = _Var(old.value + var.value, old.unresolved + var.unresolved)
-            else:
-                self.env[name] = var
+                continue
+            old = self.env.get(name)
+            if operator == "+=" and old is not None:
+                var = replace(var, value=old.value + var.value, unresolved=old.unresolved + var.unresolved)
+            # an assignment keeps a variable's export mark, as in a shell
+            self.env[name] = replace(var, exported=exported or (old is not None and old.exported))
+            if self.ifs:
+                self.ifs[-1].assigned.setdefault(name, []).append((self.ifs[-1].branch, var.line))
+
+    def _inner_commands(self, body: str, line: int, piece: str) -> bool:
+        inner = _Lexer(body, line, self.file, dict(self.env), budget=self.budget)
+        found = inner.run()
+        self.file_notes.extend(inner.file_notes)
+        for command, notes in found:
+            captured = Feed("output", f"captured by {_short(piece)}", line)
+            self.out.append((replace(command, feeds=(*command.feeds, captured)), notes))
+        return bool(found)
 
 
 # sudo/env options that take a value as the next word
@@ -335,35 +515,75 @@ def _skip_options(words: list[str], index: int, short_value: frozenset[str], lon
     return index
 
 
-def _program_index(words: list[str]) -> int | None:
-    """Where docker/podman starts once wrappers (`sudo -E`, `env A=1`, `exec`) are skipped; None: not docker."""
+def _unwrap(words: list[str]) -> tuple[int, list[tuple[str, str]]]:
+    """Where the program starts once wrappers (`sudo -E`, `env A=1`, `exec`) are skipped, and what the
+    wrappers do to its environment, in order: ("clear", ""), ("unset", NAME) or (NAME, value).
+
+    sudo resets the environment unless -E/--preserve-env; `env -i` empties it; `env -u X` drops X.
+    """
     index = 0
+    changes: list[tuple[str, str]] = []
     while index < len(words):
         name = PurePath(words[index]).name if "/" in words[index] else words[index]
-        if name in PROGRAMS:
-            return index
         if name == "sudo":
-            index = _skip_options(words, index + 1, _SUDO_VALUE_OPTIONS, _SUDO_LONG_VALUE)
+            end = _skip_options(words, index + 1, _SUDO_VALUE_OPTIONS, _SUDO_LONG_VALUE)
+            options = words[index + 1:end]
+            if not any(o.startswith("--preserve-env") or (o[:2] != "--" and o[:1] == "-" and "E" in o.split("=")[0])
+                       for o in options):
+                changes.append(("clear", ""))
+            index = end
         elif name == "env":
-            index = _skip_options(words, index + 1, _ENV_VALUE_OPTIONS, _ENV_LONG_VALUE)
+            end = _skip_options(words, index + 1, _ENV_VALUE_OPTIONS, _ENV_LONG_VALUE)
+            options = words[index + 1:end]
+            for k, option in enumerate(options):
+                if option in ("-i", "--ignore-environment", "-"):
+                    changes.append(("clear", ""))
+                elif option in ("-u", "--unset") and k + 1 < len(options):
+                    changes.append(("unset", options[k + 1]))
+                elif option.startswith("--unset="):
+                    changes.append(("unset", option.partition("=")[2]))
+            index = end
         elif name in _PLAIN_WRAPPERS:
             index = _skip_options(words, index + 1, frozenset("a"), frozenset())
         else:
-            return None
+            return index, changes
         while index < len(words) and _ASSIGNMENT.match(words[index]):
+            key, _, value = words[index].partition("=")
+            changes.append((key, value))
             index += 1
-    return None
+    return index, changes
+
+
+def _program_name(words: list[str]) -> str:
+    """The program a command runs, wrappers skipped (`sudo bash` -> bash); "" for none."""
+    index, _ = _unwrap(words)
+    return PurePath(words[index]).name if index < len(words) else ""
+
+
+def _program_index(words: list[str]) -> int | None:
+    """Where docker/podman starts once wrappers are skipped; None: not docker."""
+    index, _ = _unwrap(words)
+    return index if index < len(words) and PurePath(words[index]).name in PROGRAMS else None
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def extract(text: str, file: str) -> Extraction:
-    """Every docker/podman command in a plain list, shell script or Markdown file (see CONTRACT)."""
+def extract(text: str, file: str, *, variables: Mapping[str, str] | None = None,
+            folder: str | None = None) -> Extraction:
+    """Every docker/podman command in a plain list, shell script or Markdown file (see CONTRACT).
+
+    `variables` (--var NAME=VALUE) are the environment the script starts in: exported, and overridden
+    by the script's own assignments, as a shell does. `folder` is where the script is taken to run
+    (the input's folder): `$PWD` and `$(pwd)` name it, reported where used.
+    """
     text = text.replace("\r\n", "\n")
     result = Extraction()
     notes = result.diagnostics  # Markdown notes and command notes, in input order
-    env: dict[str, _Var] = {}
+    env: dict[str, _Var] = {name: _Var(value, exported=True) for name, value in (variables or {}).items()}
+    if folder is not None and "PWD" not in env:
+        env["PWD"] = _Var(folder, exported=True, note=(
+            "working-folder", f"is read as the input's folder, {folder}: the script is taken to run there"))
     if _is_markdown(text, file):
         segments: Iterator[_Segment] = _markdown_segments(text, notes, file)
     elif PurePath(file).suffix.lower() in _SCRIPT_SUFFIXES:
@@ -371,10 +591,12 @@ def extract(text: str, file: str) -> Extraction:
     else:  # a plain list may be a pasted terminal session: `$ ` lines are commands, the rest output
         segments = iter([_Segment(_block_segment(text.split("\n"), ""), 1, False)])
     seen: set[tuple[str, str, int]] = set()
+    unset: dict[str, tuple[int, list[int]]] = {}  # variable -> (its diagnostic's index, the lines using it)
     budget = _Budget()
     for segment in segments:
+        lexer = _Lexer(segment.text, segment.line, file, env, budget=budget)
         try:
-            found = _Lexer(segment.text, segment.line, file, env, budget=budget).run()
+            found = lexer.run()
         except InputError:
             if segment.guarded and not _MENTIONS_PROGRAM.search(segment.text):
                 notes.append(Diagnostic("skipped-block", Severity.INFO,
@@ -385,8 +607,20 @@ def extract(text: str, file: str) -> Extraction:
         for command, command_notes in found:
             result.commands.append(command)
             for note in command_notes:
+                if note.variable:
+                    if note.variable in unset:
+                        unset[note.variable][1].append(note.line)
+                        continue
+                    unset[note.variable] = (len(notes), [note.line])
                 key = (note.code, note.message, note.line)
                 if key not in seen:
                     seen.add(key)
                     notes.append(Diagnostic(note.code, note.severity, note.message, Origin(file, note.line)))
+        for note in lexer.file_notes:
+            notes.append(Diagnostic(note.code, note.severity, note.message, Origin(file, note.line)))
+    for name, (index, lines) in unset.items():
+        used = sorted(set(lines))
+        where = f"line {used[0]}" if len(used) == 1 else "lines " + ", ".join(map(str, used))
+        notes[index] = replace(notes[index], message=f"${name} is not set in the input ({where}): kept as written; "
+                                                     f"give its value with --var {name}=VALUE")
     return result
