@@ -137,13 +137,18 @@ def _report_feeds(command: Command, c: Container, report: Report, create: bool) 
     process reads end-of-input as it did after the here-document, instead of waiting forever.
     """
     fed = False
+    attached = c.stdin_open and not c.detach and not create  # the CLI forwards its stdin only then
     for feed in command.feeds:
         where = Origin(command.origin.file, feed.line)
         if feed.stream == "stdin":
-            if not c.stdin_open:
-                report.add("stdin-ignored", Severity.INFO, f"{feed.text} feeds docker's input, but without -i the "
+            if not attached:
+                why = "without -i" if not c.stdin_open else "detached (or only created)"
+                report.add("stdin-ignored", Severity.INFO, f"{feed.text} feeds docker's input, but {why} the "
                            "container does not read it: nothing to carry", where, c.name)
                 continue
+            if c.tty:
+                raise InputError(f"the input device is not a TTY: Docker refuses -t when its input is {feed.text}; "
+                                 "drop -t (keep -i)", command.origin.file, feed.line)
             fed = True
             report.add("stdin-not-carried", Severity.NOT_CARRIED,
                        f"{feed.text} feeds the container's input: a manifest cannot; after deploying run "
@@ -161,7 +166,7 @@ def _report_feeds(command: Command, c: Container, report: Report, create: bool) 
                        f"{feed.text}: the container's output went there; Kubernetes keeps it in the container "
                        f"log: `kubectl logs {c.name} {_feed_target(feed.text)}` (or -f to follow)", where, c.name)
     if fed:
-        c.stdin_open = False
+        c.stdin_open = False  # the process read the input, then end-of-input; stdin: true would leave it waiting
 
 
 def _feed_target(text: str) -> str:
