@@ -156,15 +156,16 @@ def _report_feeds(command: Command, c: Container, report: Report, create: bool) 
                        "the image or a ConfigMap the command reads; stdin: true is not set (nothing would attach)",
                        where, c.name)
         elif c.detach or create:
-            report.add("output-id", Severity.INFO, f"{feed.text} takes the container ID docker prints, not the "
-                       "container's output: nothing to carry", where, c.name)
+            report.add("output-id", Severity.INFO, f"output {feed.text}: docker prints the container ID there, not "
+                       "the container's output: nothing to carry", where, c.name)
         elif feed.text.endswith("/dev/null"):
-            report.add("output-discarded", Severity.INFO, f"{feed.text} discards the container's output: "
+            report.add("output-discarded", Severity.INFO, f"output {feed.text} discards the container's output: "
                        "Kubernetes keeps it in the container log instead", where, c.name)
         else:
             report.add("output-not-carried", Severity.NOT_CARRIED,
-                       f"{feed.text}: the container's output went there; Kubernetes keeps it in the container "
-                       f"log: `kubectl logs {c.name} {_feed_target(feed.text)}` (or -f to follow)", where, c.name)
+                       f"output {feed.text}: the container's output went there; Kubernetes keeps it in the "
+                       f"container log: `kubectl logs {c.name} {_feed_target(feed.text)}` (or -f to follow)",
+                       where, c.name)
     if fed:
         c.stdin_open = False  # the process read the input, then end-of-input; stdin: true would leave it waiting
 
@@ -230,7 +231,7 @@ def _network_connect(words: tuple[Word, ...], verb: str, file: str, origin: Orig
         raise InputError(f"docker network connect {network} {name}: {name} is already on {network} (Docker: "
                          "endpoint already exists): remove one", file, origin.line)
     c.networks.append(NetworkAttachment(network, tuple(aliases), origin))
-    named = f" answers to {', '.join(aliases)} (a ClusterIP Service each)" if aliases else ""
+    named = f" and answers to {', '.join(aliases)} there (a ClusterIP Service)" if aliases else ""
     extra = f"; {', '.join(sorted(set(other)))} not carried (the CNI assigns addresses)" if other else ""
     report.add("network-connect", Severity.APPROXIMATED if other else Severity.INFO,
                f"docker network connect {network} {name}: {name} joins {network}{named}, as --network would{extra}",

@@ -82,7 +82,8 @@ from d2k.parsers.shell import (
 )
 from d2k.report import Diagnostic, Severity
 
-_NEXT_PROGRAM = re.compile(r"[ \t]*(?:\\\n[ \t]*)*([^\s;&|()<>]+)")
+# the command a pipe feeds, and its first plain argument (`| tee run.log`), to name it in the report
+_NEXT_PROGRAM = re.compile(r"[ \t]*(?:\\\n[ \t]*)*([^\s;&|()<>]+(?:[ \t]+[^\s;&|()<>$'\"`-][^\s;&|()<>$'\"`]*)?)")
 # programs that run a here-document fed to them as a script
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "ssh"})
 
