@@ -183,6 +183,14 @@ def test_real_redirections_are_not_placeholders() -> None:
     assert [f.text for f in command.feeds] == ["<in.txt", ">out.txt"]
 
 
+def test_a_continuation_broken_by_a_trailing_space_stops_before_losing_options() -> None:
+    # `\ ` then newline: the shell ends the command there and runs `-p 80:80 \` as a command of its own
+    with pytest.raises(InputError) as caught:
+        extract("docker run -d \\ \n  -p 80:80 \\\n  nginx\n", "run.sh")
+    assert caught.value.line == 1 and "remove the space" in caught.value.message
+    assert [w.text for w in extract("docker run -d nginx \\\n  -p 80:80\n", "run.sh").commands[0].words][-1] == "80:80"
+
+
 # ---------------------------------------------------------------- variables
 
 

@@ -9,11 +9,8 @@ from pathlib import PurePath
 
 from d2k.model import Origin
 from d2k.parsers.shell import _ASSIGNMENT, _short
+from d2k.parsers.wrappers import _SUDO_VALUE_OPTIONS, PROGRAMS
 from d2k.report import Diagnostic, Severity
-
-PROGRAMS = frozenset({"docker", "podman"})
-# sudo options that take a value as the next word
-_SUDO_VALUE_OPTIONS = frozenset("ugpCrtUTDRh")
 
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn"})
 _SCRIPT_SUFFIXES = frozenset({".sh", ".bash", ".zsh", ".ksh"})

@@ -172,6 +172,9 @@ class _Expander:
         self.notes.append(_Note(UNRESOLVED, Severity.APPROXIMATED, f"${name} is not set in the input: kept as written",
                                 line, piece, name))
 
+    def _cut_short(self, message: str, line: int) -> None:
+        """A command whose continuation is broken: an error if it turns out to be a docker command."""
+
     def _inner_commands(self, body: str, line: int, piece: str) -> bool:
         """A `$(...)`/backquoted body that runs docker commands: read them (the command loop does); True if any."""
         return False
@@ -248,6 +251,10 @@ class _Expander:
                     self._note("backslash-space", Severity.INFO,
                                "a \\ followed by a space ends this line: the shell does not join the next "
                                "line to the command; remove the space after the \\", self.line)
+                    if src[rest + 1:].lstrip(" \t").startswith("-"):  # the options meant to follow are lost
+                        self._cut_short(f"a \\ followed by a space ends line {self.line}: the shell does not "
+                                        f"join line {self.line + 1} (its options) to the command; remove the space "
+                                        "after the \\", self.line)
             fields.literal(following)
             self.pos += 2
 

@@ -2,48 +2,64 @@
 
 CONTRACT (used by d2k.parsers.docker_run; keep it stable):
 
-    extract(text: str, file: str) -> Extraction
+    extract(text: str, file: str, *, variables=None, folder=None) -> Extraction
 
 Extraction.commands lists every simple command whose program is `docker` or `podman`
 (after `$ ` / `# ` prompts, `sudo [opts]`, and leading `VAR=value` assignments are stripped),
-in input order. Command.words are its words after shell processing (quotes removed,
-variables substituted where known), each with the 1-based line it starts on, beginning
-with the program word itself ("docker"/"podman"). Unbalanced quotes, or a command cut
-short, raise d2k.errors.InputError(message, file, line).
-Extraction.diagnostics reports what stayed unresolved (`$(pwd)`, unset variables: the
-text stays in the word as written) and anything skipped.
+in the order a shell runs them (a `$(docker run ...)` before the command it is in). Command.words
+are its words after shell processing (quotes removed, variables substituted where known), each
+with the 1-based line it starts on, beginning with the program word itself ("docker"/"podman").
+Command.feeds says what the shell connected to its stdin and output (redirections, here-documents,
+pipes, a `$(...)` capturing it); Command.environment what docker's CLI finds in its environment.
+Unbalanced quotes, or a command cut short, raise d2k.errors.InputError(message, file, line).
+Extraction.diagnostics reports what stayed unresolved (unset variables, one diagnostic per name
+with its lines: the text stays in the word as written) and anything skipped or not read.
+`variables` (--var) are the environment the script starts in; `folder` is what `$PWD`/`$(pwd)`
+name (the input's folder), reported where used ("working-folder"); without it they stay unresolved.
 
 Details:
 
 * Format. `.md`/`.markdown` files, or any non-script file with a fenced block or a table,
-  are Markdown: only inline code spans that start with a docker/podman command and fenced
-  blocks (``` or ~~~) of a shell-like language (none, bash, sh, shell, console, text...) are
-  read; blocks of other languages are skipped (an info diagnostic when they hold docker
-  commands). A fenced block that holds no docker command and cannot be lexed is skipped,
+  are Markdown (d2k.parsers.markdown): only inline code spans that start with a docker/podman
+  command and fenced blocks (``` or ~~~) of a shell-like language (none, bash, sh, shell, console,
+  text...) are read; blocks of other languages are skipped (an info diagnostic when they hold
+  docker commands). A fenced block that holds no docker command and cannot be lexed is skipped,
   not an error. In a block with `$ ` prompts only prompt lines (and their continuations)
   are commands, the rest is output; `# ` is a root prompt (before a docker command) only in
   console/shell-session blocks. Anything else is a plain list or a shell script (`.sh`):
   `# ` starts a comment; a plain list with `$ ` prompts is read as a terminal session too.
 * Shell. One command per line; `\\`-newline continues (`\\ `-newline does not: info
-  diagnostic "backslash-space"); `#` comments; `&& || ; | &` and parentheses split commands;
-  redirections and here-documents are dropped; `sudo`/`env`/`exec`/`nohup`/`command`/`time`
-  wrappers and reserved words (`if`, `then`, `do`, `!`...) are stripped. Quotes: '...', "...",
-  `$'...'`, unquoted backslash. `NAME=value`, `export`/`readonly`/`local`/`declare` assignments
-  are recorded in file order (across the Markdown blocks of one file), `unset` forgets;
-  `$X`, `${X}`, `${X:-d}`, `${X-d}`, `${X:=d}`, `${X:+a}`, `${#X}` expand, and unquoted
-  expansions are field-split. Never read from os.environ.
+  diagnostic "backslash-space", an error when the next line holds the command's options);
+  `#` comments; `&& || ; | &` and parentheses split commands; `sudo`/`env`/`exec`/`nohup`/
+  `command`/`time` wrappers and reserved words (`if`, `then`, `do`, `!`...) are stripped, so
+  commands in `if`, loops, `case` and function bodies are read in file order. Quotes: '...',
+  "...", `$'...'`, unquoted backslash. `NAME=value`, `export`/`readonly`/`local`/`declare`
+  assignments are recorded in file order (across the Markdown blocks of one file), `unset`
+  forgets, `cd DIR` moves `$PWD`; `$X`, `${X}`, `${X:-d}`, `${X-d}`, `${X:=d}`, `${X:+a}`, `${#X}`
+  expand, and unquoted expansions are field-split. A variable assigned in more than one branch
+  of an `if` keeps the last value in file order, reported where used ("ambiguous-assignment").
+  Never read from os.environ.
+* Redirections, here-documents and pipes become Command.feeds. A here-document a shell or ssh
+  reads (`ssh host <<EOF`) is a script: its docker commands are read; docker commands in one
+  another program reads (`cat > x.sh <<EOF`) are reported not carried. `$(...)` and backquoted
+  bodies that run docker are read as commands; `$(pwd)`/`` `pwd` `` expand like `$PWD`.
+* Environment (Command.environment): exported variables, --var, `A=1 docker ...`, `env A=1`;
+  `sudo` without -E and `env -i` empty it. A bare `-e KEY` is resolved against it by the flags.
 * Kept as written, with an APPROXIMATED diagnostic on the docker command: unset variables
-  and `$PWD`/`$HOME` ("unresolved-variable"), `~`, `$@`, `${arr[@]}`, other `${...}` forms,
-  `$((...))`; `$(...)`, backticks and `<(...)` ("command-substitution"). A backtick whose
-  body is a comment (`` `#optional` ``) expands to nothing. Using a `${X:-default}` default
-  gives an INFO "variable-default". Diagnostics name variables, never their values.
+  ("unresolved-variable", with the --var to give), `$HOME`, `~`, `$@`, `${arr[@]}`, other
+  `${...}` forms, `$((...))`; other `$(...)`, backticks and `<(...)` ("command-substitution").
+  A backtick whose body is a comment (`` `#optional` ``) expands to nothing. Using a
+  `${X:-default}` default gives an INFO "variable-default". Diagnostics name variables, never
+  their values.
 * Errors (InputError, at the line where the construct opened): unbalanced ' " ` or `$'`,
-  unterminated `$(`/`${`, a trailing `\\` with nothing after it, and in a docker command a
-  `<placeholder>` (a shell would read it as input redirection) or a redirection without target.
+  unterminated `$(`/`${`, a trailing `\\` with nothing after it, and in a docker command or an
+  assignment a `<placeholder>` (`<your-token>`, `<server container IP>`: a shell would read it as
+  an input redirection) or a redirection without target.
 * Not supported: brace expansion and globs (left literal), aliases, `sh -c "..."` strings,
-  arrays (`a=(...)` unsets a), loops (`$i` stays unresolved), `$SUDO docker` with SUDO unset,
-  prompts other than `$ `/`# ` (`user@host:~$`), PowerShell/cmd continuations, fenced blocks
-  inside block quotes, code spans across lines, HTML `<pre>`.
+  arrays (`a=(...)` unsets a), loops (`$i` stays unresolved; the body is read once), functions
+  (their body is read where it is written, whether called or not), `$SUDO docker` with SUDO
+  unset, `set -a`, prompts other than `$ `/`# ` (`user@host:~$`), PowerShell/cmd continuations,
+  fenced blocks inside block quotes, code spans across lines, HTML `<pre>`.
 """
 
 from __future__ import annotations
@@ -59,8 +75,6 @@ from d2k.model import Origin
 from d2k.parsers.markdown import (
     _MENTIONS_PROGRAM,
     _SCRIPT_SUFFIXES,
-    _SUDO_VALUE_OPTIONS,
-    PROGRAMS,
     _block_segment,
     _is_markdown,
     _markdown_segments,
@@ -80,6 +94,7 @@ from d2k.parsers.shell import (
     _short,
     _Var,
 )
+from d2k.parsers.wrappers import PROGRAMS, _program_index, _program_name, _unwrap
 from d2k.report import Diagnostic, Severity
 
 # the command a pipe feeds, and its first plain argument (`| tee run.log`), to name it in the report
@@ -481,6 +496,10 @@ class _Lexer(_Expander):
             if self.ifs:
                 self.ifs[-1].assigned.setdefault(name, []).append((self.ifs[-1].branch, var.line))
 
+    def _cut_short(self, message: str, line: int) -> None:
+        if self.cmd.error is None:
+            self.cmd.error = (message, line)
+
     def _inner_commands(self, body: str, line: int, piece: str) -> bool:
         inner = _Lexer(body, line, self.file, dict(self.env), budget=self.budget)
         found = inner.run()
@@ -489,82 +508,6 @@ class _Lexer(_Expander):
             captured = Feed("output", f"captured by {_short(piece)}", line)
             self.out.append((replace(command, feeds=(*command.feeds, captured)), notes))
         return bool(found)
-
-
-# sudo/env options that take a value as the next word
-_SUDO_LONG_VALUE = frozenset({"--user", "--group", "--prompt", "--close-from", "--role", "--type",
-                              "--other-user", "--command-timeout", "--chdir", "--chroot", "--host"})
-_ENV_VALUE_OPTIONS = frozenset("uCS")
-_ENV_LONG_VALUE = frozenset({"--unset", "--chdir", "--split-string"})
-_PLAIN_WRAPPERS = frozenset({"exec", "nohup", "command", "time", "builtin"})
-
-
-def _skip_options(words: list[str], index: int, short_value: frozenset[str], long_value: frozenset[str]) -> int:
-    """Index of the first word after a wrapper's options (`sudo -E -u root`, `env -u X`)."""
-    while index < len(words):
-        text = words[index]
-        if text == "--":
-            return index + 1
-        if not text.startswith("-") or text == "-":
-            return index
-        if text.startswith("--"):
-            index += 2 if text in long_value else 1
-            continue
-        cluster = text[1:]
-        takes = next((i for i, char in enumerate(cluster) if char in short_value), -1)
-        index += 2 if takes == len(cluster) - 1 else 1
-    return index
-
-
-def _unwrap(words: list[str]) -> tuple[int, list[tuple[str, str]]]:
-    """Where the program starts once wrappers (`sudo -E`, `env A=1`, `exec`) are skipped, and what the
-    wrappers do to its environment, in order: ("clear", ""), ("unset", NAME) or (NAME, value).
-
-    sudo resets the environment unless -E/--preserve-env; `env -i` empties it; `env -u X` drops X.
-    """
-    index = 0
-    changes: list[tuple[str, str]] = []
-    while index < len(words):
-        name = PurePath(words[index]).name if "/" in words[index] else words[index]
-        if name == "sudo":
-            end = _skip_options(words, index + 1, _SUDO_VALUE_OPTIONS, _SUDO_LONG_VALUE)
-            options = words[index + 1:end]
-            if not any(o.startswith("--preserve-env") or (o[:2] != "--" and o[:1] == "-" and "E" in o.split("=")[0])
-                       for o in options):
-                changes.append(("clear", ""))
-            index = end
-        elif name == "env":
-            end = _skip_options(words, index + 1, _ENV_VALUE_OPTIONS, _ENV_LONG_VALUE)
-            options = words[index + 1:end]
-            for k, option in enumerate(options):
-                if option in ("-i", "--ignore-environment", "-"):
-                    changes.append(("clear", ""))
-                elif option in ("-u", "--unset") and k + 1 < len(options):
-                    changes.append(("unset", options[k + 1]))
-                elif option.startswith("--unset="):
-                    changes.append(("unset", option.partition("=")[2]))
-            index = end
-        elif name in _PLAIN_WRAPPERS:
-            index = _skip_options(words, index + 1, frozenset("a"), frozenset())
-        else:
-            return index, changes
-        while index < len(words) and _ASSIGNMENT.match(words[index]):
-            key, _, value = words[index].partition("=")
-            changes.append((key, value))
-            index += 1
-    return index, changes
-
-
-def _program_name(words: list[str]) -> str:
-    """The program a command runs, wrappers skipped (`sudo bash` -> bash); "" for none."""
-    index, _ = _unwrap(words)
-    return PurePath(words[index]).name if index < len(words) else ""
-
-
-def _program_index(words: list[str]) -> int | None:
-    """Where docker/podman starts once wrappers are skipped; None: not docker."""
-    index, _ = _unwrap(words)
-    return index if index < len(words) and PurePath(words[index]).name in PROGRAMS else None
 
 
 # --------------------------------------------------------------------------- entry point
