@@ -165,6 +165,13 @@ def test_here_document_a_shell_runs_is_read_and_other_readers_reported() -> None
     assert "cat" in by_code["here-document-not-read"].message
 
 
+def test_deeply_nested_docker_substitutions_stop_cleanly() -> None:
+    text = "X=" + "$(docker run -d " * 200 + "nginx" + ")" * 200 + "\n"
+    with pytest.raises(InputError) as caught:
+        extract(text, "deep.sh")
+    assert "nested too deeply" in caught.value.message
+
+
 @pytest.mark.parametrize("line, shown", [
     ("docker run -e TOKEN=<your-token> app", "<your-token>"),
     ("docker run --add-host db:<server container IP> app", "<server container IP>"),

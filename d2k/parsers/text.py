@@ -84,6 +84,7 @@ from d2k.parsers.shell import (
     _ASSIGNMENT,
     _BLANKS,
     _DECLARATIONS,
+    _MAX_NESTING,
     _OPERATOR,
     _PLACEHOLDER,
     _REDIRECT,
@@ -287,7 +288,7 @@ class _Lexer(_Expander):
 
     def _heredoc_body(self, heredoc: _Heredoc, body: str, line: int) -> None:
         if heredoc.program in _SHELLS:
-            inner = _Lexer(body, line, self.file, dict(self.env), budget=self.budget)
+            inner = self._inner(body, line)
             self.out.extend(inner.run())
             self.file_notes.extend(inner.file_notes)
             self.file_notes.append(_Note("here-document-script", Severity.INFO,
@@ -500,8 +501,15 @@ class _Lexer(_Expander):
         if self.cmd.error is None:
             self.cmd.error = (message, line)
 
+    def _inner(self, body: str, line: int) -> _Lexer:
+        """A lexer for a script inside this one (a substitution, a here-document): a subshell's copy of the
+        variables, the same expansion budget, and a bounded nesting."""
+        if self.depth >= _MAX_NESTING:
+            raise self._fail("command substitutions or here-documents nested too deeply: simplify the script", line)
+        return _Lexer(body, line, self.file, dict(self.env), depth=self.depth + 1, budget=self.budget)
+
     def _inner_commands(self, body: str, line: int, piece: str) -> bool:
-        inner = _Lexer(body, line, self.file, dict(self.env), budget=self.budget)
+        inner = self._inner(body, line)
         found = inner.run()
         self.file_notes.extend(inner.file_notes)
         for command, notes in found:
