@@ -204,6 +204,8 @@ def from_running(
         from d2k.parsers.engine import read_engine
         from d2k.report import Report
 
+        if convert.var:
+            raise InputError("--var gives variables to a script: it applies to from-commands, not from-running")
         filters: dict[str, list[str]] = {}
         for item in filter_ or []:
             key, sep, value = item.partition("=")

@@ -61,6 +61,18 @@ def test_stdin_fed_to_docker_run_i_is_not_carried_and_nothing_attaches(feed: str
     assert "stdin" not in container(result, "loader")
 
 
+def test_input_fed_to_docker_exec_is_not_carried() -> None:
+    result = convert("docker run -d --name db postgres:16\ndocker exec -i db psql -U postgres < dump.sql\n")
+    (diagnostic,) = found(result, "exec-input-not-carried")
+    assert diagnostic.severity is Severity.NOT_CARRIED and "<dump.sql" in diagnostic.message
+
+
+def test_stdin_from_dev_null_is_no_input_as_in_kubernetes() -> None:
+    result = convert("docker run -i --name quiet alpine cat < /dev/null\n")
+    assert not found(result, "stdin-not-carried") and found(result, "stdin-empty")
+    assert "stdin" not in container(result, "quiet")
+
+
 def test_a_pipe_into_docker_run_i_is_stdin_too() -> None:
     result = convert("cat rows.csv | docker run -i --name count alpine wc -l\n")
     (diagnostic,) = found(result, "stdin-not-carried")
@@ -337,3 +349,6 @@ def test_strict_exits_1_on_each_shell_feed_and_var_is_repeatable(tmp_path: Path)
     bad = subprocess.run([sys.executable, "-m", "d2k", "from-commands", str(path), "--var", "1X"],
                          capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "give NAME=VALUE" in bad.stderr
+    running = subprocess.run([sys.executable, "-m", "d2k", "from-running", "--var", "TAG=1"], capture_output=True,
+                             text=True, env={**env, "DOCKER_HOST": "unix:///nonexistent.sock"}, timeout=120)
+    assert running.returncode == 2 and "from-commands" in running.stderr  # refused before the engine is asked

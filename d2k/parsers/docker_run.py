@@ -125,6 +125,12 @@ def _read_command(
     elif verb[:2] == ["volume", "create"]:
         volume = _parse_create(words[i + 2 :], file, origin, "volume")
         graph.volumes[volume] = Volume(volume, origin=origin)
+    elif action == "exec" and any(feed.stream == "stdin" for feed in command.feeds):
+        fed = next(feed for feed in command.feeds if feed.stream == "stdin")
+        report.add("exec-input-not-carried", Severity.NOT_CARRIED,
+                   f"`{shown}` feeds {fed.text} to a command in a running container (loading data, say): a "
+                   "manifest cannot; after deploying run it with `kubectl exec -i <pod> -- <command>` and the "
+                   "same input", Origin(origin.file, fed.line))
     else:
         report.add("skipped-command", Severity.INFO, f"skipped: `{shown}` defines no container", origin)
 
@@ -145,6 +151,11 @@ def _report_feeds(command: Command, c: Container, report: Report, create: bool) 
                 why = "without -i" if not c.stdin_open else "detached (or only created)"
                 report.add("stdin-ignored", Severity.INFO, f"{feed.text} feeds docker's input, but {why} the "
                            "container does not read it: nothing to carry", where, c.name)
+                continue
+            if feed.text.endswith("/dev/null"):
+                fed = True
+                report.add("stdin-empty", Severity.INFO, f"{feed.text} gives the container no input: the same "
+                           "as Kubernetes without stdin", where, c.name)
                 continue
             if c.tty:
                 raise InputError(f"the input device is not a TTY: Docker refuses -t when its input is {feed.text}; "
