@@ -274,6 +274,15 @@ def test_bare_env_takes_what_docker_cli_would_see() -> None:
     assert "not exported" in notes["-e ASSIGNED"] and "left out" in notes["-e NEVER"]
 
 
+def test_set_a_exports_later_assignments_and_source_is_reported() -> None:
+    text = ("set -a\nMODE=fast\nset +a\nLOCAL=1\n. ./secrets.env\n"
+            "docker run --name app -e MODE -e LOCAL -e FROM_FILE alpine\n")
+    result = convert(text)
+    assert env_of(result, "app") == {"MODE": "fast"}
+    (note,) = found(result, "source-not-read")
+    assert "./secrets.env" in note.message and "--var" in note.message
+
+
 def test_sudo_resets_the_environment_unless_e() -> None:
     text = "export REG=x\nsudo docker run --name app -e REG alpine\nsudo -E docker run --name box -e REG alpine\n"
     result = convert(text)

@@ -44,7 +44,7 @@ Details:
   another program reads (`cat > x.sh <<EOF`) are reported not carried. `$(...)` and backquoted
   bodies that run docker are read as commands; `$(pwd)`/`` `pwd` `` expand like `$PWD`.
 * Environment (Command.environment): exported variables, --var, `A=1 docker ...`, `env A=1`;
-  `sudo` without -E and `env -i` empty it. A bare `-e KEY` is resolved against it by the flags.
+  `set -a` exports later assignments; `sudo` without -E and `env -i` empty it. A bare `-e KEY` is resolved against it by the flags.
 * Kept as written, with an APPROXIMATED diagnostic on the docker command: unset variables
   ("unresolved-variable", with the --var to give), `$HOME`, `~`, `$@`, `${arr[@]}`, other
   `${...}` forms, `$((...))`; other `$(...)`, backticks and `<(...)` ("command-substitution").
@@ -58,7 +58,7 @@ Details:
 * Not supported: brace expansion and globs (left literal), aliases, `sh -c "..."` strings,
   arrays (`a=(...)` unsets a), loops (`$i` stays unresolved; the body is read once), functions
   (their body is read where it is written, whether called or not), `$SUDO docker` with SUDO
-  unset, `set -a`, prompts other than `$ `/`# ` (`user@host:~$`), PowerShell/cmd continuations,
+  unset, `source FILE` (reported: its variables stay unknown), prompts other than `$ `/`# ` (`user@host:~$`), PowerShell/cmd continuations,
   fenced blocks inside block quotes, code spans across lines, HTML `<pre>`.
 """
 
@@ -100,6 +100,8 @@ from d2k.report import Diagnostic, Severity
 
 # the command a pipe feeds, and its first plain argument (`| tee run.log`), to name it in the report
 _NEXT_PROGRAM = re.compile(r"[ \t]*(?:\\\n[ \t]*)*([^\s;&|()<>]+(?:[ \t]+[^\s;&|()<>$'\"`-][^\s;&|()<>$'\"`]*)?)")
+# a mark in the variables while `set -a` is on (no shell variable can have this name)
+_ALLEXPORT = " allexport"
 # programs that run a here-document fed to them as a script
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "ssh"})
 
@@ -435,6 +437,14 @@ class _Lexer(_Expander):
         if cmd.words[0] == "cd":
             self._cd(cmd.words[1:])
             return
+        if cmd.words[0] == "set":
+            self._set(cmd.words[1:])
+            return
+        if cmd.words[0] in (".", "source") and len(cmd.words) > 1:
+            self.file_notes.append(_Note("source-not-read", Severity.INFO, f"{cmd.words[0]} {_short(cmd.words[1])} "
+                                         "is not read: the variables it sets are unknown to d2k; give the ones the "
+                                         "docker commands use with --var NAME=VALUE", cmd.lines[0]))
+            return
         start = _program_index(cmd.words)
         if start is None:
             return
@@ -451,7 +461,7 @@ class _Lexer(_Expander):
                 environment.pop(value, None)
             else:
                 environment[name] = (value, words[0].line)
-        unexported = frozenset(name for name in self.env if name not in environment)
+        unexported = frozenset(name for name in self.env if name not in environment and name != _ALLEXPORT)
         command = Command(tuple(words), Origin(self.file, words[0].line), tuple(cmd.feeds), environment, unexported)
         self.out.append((command, cmd.notes))
 
@@ -470,6 +480,15 @@ class _Lexer(_Expander):
                 var = self.env.get(word)
                 if var is not None:
                     self.env[word] = replace(var, exported=True)
+
+    def _set(self, arguments: list[str]) -> None:
+        """`set -a` (or `-o allexport`) exports every later assignment, until `set +a`."""
+        for index, option in enumerate(arguments):
+            flag = arguments[index + 1] if option in ("-o", "+o") and index + 1 < len(arguments) else ""
+            if (option[:1] == "-" and "a" in option[1:] and option != "-o") or (option == "-o" and flag == "allexport"):
+                self.env[_ALLEXPORT] = _Var("")
+            elif (option[:1] == "+" and "a" in option[1:] and option != "+o") or (option == "+o" and flag == "allexport"):
+                self.env.pop(_ALLEXPORT, None)
 
     def _cd(self, arguments: list[str]) -> None:
         """`cd DIR` moves the folder `$(pwd)` names; where to is unknown without an absolute or relative DIR."""
@@ -493,7 +512,8 @@ class _Lexer(_Expander):
             if operator == "+=" and old is not None:
                 var = replace(var, value=old.value + var.value, unresolved=old.unresolved + var.unresolved)
             # an assignment keeps a variable's export mark, as in a shell
-            self.env[name] = replace(var, exported=exported or (old is not None and old.exported))
+            exported_now = exported or _ALLEXPORT in self.env or (old is not None and old.exported)
+            self.env[name] = replace(var, exported=exported_now)
             if self.ifs:
                 self.ifs[-1].assigned.setdefault(name, []).append((self.ifs[-1].branch, var.line))
 
