@@ -76,7 +76,7 @@ def test_stdin_from_dev_null_is_no_input_as_in_kubernetes() -> None:
 def test_a_pipe_into_docker_run_i_is_stdin_too() -> None:
     result = convert("cat rows.csv | docker run -i --name count alpine wc -l\n")
     (diagnostic,) = found(result, "stdin-not-carried")
-    assert "| from cat" in diagnostic.message
+    assert "a pipe from cat" in diagnostic.message and "cat ... | kubectl exec -i" in diagnostic.message
 
 
 def test_stdin_without_i_is_ignored_by_docker_so_only_noted() -> None:

@@ -163,7 +163,7 @@ def _report_feeds(command: Command, c: Container, report: Report, create: bool) 
             fed = True
             report.add("stdin-not-carried", Severity.NOT_CARRIED,
                        f"{feed.text} feeds the container's input: a manifest cannot; after deploying run "
-                       f"`kubectl exec -i <pod> -- <command> {_feed_target(feed.text)}`, or bake the input into "
+                       f"`{_with_input(feed.text)}`, or bake the input into "
                        "the image or a ConfigMap the command reads; stdin: true is not set (nothing would attach)",
                        where, c.name)
         elif c.detach or create:
@@ -175,15 +175,26 @@ def _report_feeds(command: Command, c: Container, report: Report, create: bool) 
         else:
             report.add("output-not-carried", Severity.NOT_CARRIED,
                        f"output {feed.text}: the container's output went there; Kubernetes keeps it in the "
-                       f"container log: `kubectl logs {c.name} {_feed_target(feed.text)}` (or -f to follow)",
+                       f"container log: `{_with_output(feed.text, c.name)}` (or -f to follow)",
                        where, c.name)
     if fed:
         c.stdin_open = False  # the process read the input, then end-of-input; stdin: true would leave it waiting
 
 
-def _feed_target(text: str) -> str:
-    """The redirection to repeat after kubectl (`< seed.sql`, `> out.txt`, `| tee`), or a note that it was a pipe."""
-    return text.split(" (", 1)[0] if text.startswith(("<", ">", "|", "&", "0", "1", "2")) else "> <file>"
+def _with_input(text: str) -> str:
+    """The kubectl command that feeds a running Pod the same input (`< seed.sql`, a here-document, a pipe)."""
+    exec_ = "kubectl exec -i <pod> -- <command>"
+    if text.startswith("a pipe from "):
+        return f"{text.removeprefix('a pipe from ')} ... | {exec_}"
+    return f"{exec_} {text.split(' (', 1)[0]}"
+
+
+def _with_output(text: str, name: str) -> str:
+    """The kubectl command that sends the container's log where docker sent its output."""
+    logs = f"kubectl logs {name}"
+    if text.startswith("captured by "):
+        return f"OUTPUT=$({logs})"
+    return f"{logs} {text}"
 
 
 # options of `docker network connect` that take a value

@@ -421,7 +421,7 @@ class _Lexer(_Expander):
             self._record(cmd.prefix_assignments)
             return
         if self.pipe_from:
-            cmd.feeds.insert(0, Feed("stdin", f"| from {_short(self.pipe_from)}", cmd.lines[0]))
+            cmd.feeds.insert(0, Feed("stdin", f"a pipe from {_short(self.pipe_from)}", cmd.lines[0]))
             self.pipe_from = ""
         program = _program_name(cmd.words)
         for heredoc in cmd.heredocs:
