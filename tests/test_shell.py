@@ -213,11 +213,18 @@ def test_a_continuation_broken_by_a_trailing_space_stops_before_losing_options()
 # ---------------------------------------------------------------- variables
 
 
-def test_var_gives_a_value_the_script_never_sets_and_the_script_still_wins() -> None:
-    text = "docker run --name web nginx:$TAG\nREG=mine\ndocker run --name api $REG/api:$TAG\n"
-    result = convert(text, TAG="1.2", REG="theirs")
-    assert [c.image for c in result.graph.containers.values()] == ["nginx:1.2", "mine/api:1.2"]
+def test_var_gives_a_value_the_script_never_sets() -> None:
+    text = "docker run --name web nginx:$TAG\ndocker run --name api $REG/api:$TAG\n"
+    result = convert(text, TAG="1.2", REG="example.com")
+    assert [c.image for c in result.graph.containers.values()] == ["nginx:1.2", "example.com/api:1.2"]
     assert not found(result, "unresolved-variable")
+
+
+def test_var_answers_an_ambiguous_if_over_the_scripts_assignments() -> None:
+    text = 'if [ "$1" = prod ]; then\n  TAG=1.0\nelse\n  TAG=dev\nfi\ndocker run --name web nginx:$TAG\n'
+    result = convert(text, TAG="1.0")
+    assert result.graph.containers["web"].image == "nginx:1.0" and not found(result, "ambiguous-assignment")
+    assert [d.origin.line for d in found(result, "var-given") if d.origin] == [2, 4]
 
 
 def test_one_unresolved_diagnostic_per_variable_listing_its_lines() -> None:

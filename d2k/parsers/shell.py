@@ -54,6 +54,7 @@ class _Var:
     exported: bool = False  # in the environment of the commands the script runs (docker's CLI sees it)
     note: tuple[str, str] | None = None  # (code, message) said where it is used: how d2k chose the value
     line: int = 0  # where the script set it (0: not the script, e.g. --var)
+    given: bool = False  # by --var: the user's answer, which the script's own assignments do not replace
 
 
 @dataclass(slots=True)

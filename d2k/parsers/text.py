@@ -14,8 +14,10 @@ pipes, a `$(...)` capturing it); Command.environment what docker's CLI finds in 
 Unbalanced quotes, or a command cut short, raise d2k.errors.InputError(message, file, line).
 Extraction.diagnostics reports what stayed unresolved (unset variables, one diagnostic per name
 with its lines: the text stays in the word as written) and anything skipped or not read.
-`variables` (--var) are the environment the script starts in; `folder` is what `$PWD`/`$(pwd)`
-name (the input's folder), reported where used ("working-folder"); without it they stay unresolved.
+`variables` (--var) are the environment the script starts in (exported), and the user's answer:
+the script's own assignments to them are ignored (an INFO "var-given" each); `folder` is what
+`$PWD`/`$(pwd)` name (the input's folder), reported where used ("working-folder"); without it they
+stay unresolved.
 
 Details:
 
@@ -505,10 +507,15 @@ class _Lexer(_Expander):
 
     def _record(self, assignments: list[tuple[str, str, _Var]], exported: bool = False) -> None:
         for name, operator, var in assignments:
+            old = self.env.get(name)
+            if old is not None and old.given:
+                done = "unset" if operator == "unset" else "assigned"
+                self.file_notes.append(_Note("var-given", Severity.INFO, f"${name} is {done} here; d2k keeps the "
+                                             f"value --var {name} gives", var.line or self.line))
+                continue
             if operator == "unset":
                 self.env.pop(name, None)
                 continue
-            old = self.env.get(name)
             if operator == "+=" and old is not None:
                 var = replace(var, value=old.value + var.value, unresolved=old.unresolved + var.unresolved)
             # an assignment keeps a variable's export mark, as in a shell
@@ -545,14 +552,15 @@ def extract(text: str, file: str, *, variables: Mapping[str, str] | None = None,
             folder: str | None = None) -> Extraction:
     """Every docker/podman command in a plain list, shell script or Markdown file (see CONTRACT).
 
-    `variables` (--var NAME=VALUE) are the environment the script starts in: exported, and overridden
-    by the script's own assignments, as a shell does. `folder` is where the script is taken to run
+    `variables` (--var NAME=VALUE) are the environment the script starts in, exported; they are the
+    user's answer, so the script's own assignments to them are ignored (reported). `folder` is where
+    the script is taken to run
     (the input's folder): `$PWD` and `$(pwd)` name it, reported where used.
     """
     text = text.replace("\r\n", "\n")
     result = Extraction()
     notes = result.diagnostics  # Markdown notes and command notes, in input order
-    env: dict[str, _Var] = {name: _Var(value, exported=True) for name, value in (variables or {}).items()}
+    env = {name: _Var(value, exported=True, given=True) for name, value in (variables or {}).items()}
     if folder is not None and "PWD" not in env:
         env["PWD"] = _Var(folder, exported=True, note=(
             "working-folder", f"is read as the input's folder, {folder}: the script is taken to run there"))
