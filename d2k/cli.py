@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
@@ -107,6 +108,9 @@ StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested 
 PortOpt = Annotated[
     list[str] | None, typer.Option("--port", help="NAME=PORT[,PORT]: ports of a container others reach")
 ]
+VarOpt = Annotated[
+    list[str] | None, typer.Option("--var", help="NAME=VALUE: a variable the input uses but never sets")
+]
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="also write the report as JSON to this file")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="exit 1 when anything was not carried over")]
 VersionOpt = Annotated[str, typer.Option("--k8s-version", help="target Kubernetes version (1.25 to 1.37)")]
@@ -152,6 +156,7 @@ class Convert:
     expose_type: ExposeType = ExposeType.NodePort
     storage_size: str = "1Gi"
     port: list[str] | None = None
+    var: list[str] | None = None
     report: Path | None = None
     strict: bool = False
     k8s_version: str = ""
@@ -177,6 +182,7 @@ CONVERT_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("expose_type", ExposeOpt),
     ("storage_size", StorageOpt),
     ("port", PortOpt),
+    ("var", VarOpt),
     ("report", ReportOpt),
     ("strict", StrictOpt),
     ("k8s_version", VersionOpt),
@@ -260,6 +266,8 @@ def from_running(
     def run() -> int:
         from d2k.core import convert_graph
 
+        if convert.var:
+            raise InputError("--var gives variables to a script: it applies to from-commands, not from-running")
         graph, rep = _engine_graph(names, all_, filter_, project, quiet=convert.quiet)
         options = _options(convert, convert.part_of or project or "")
         result = convert_graph(graph, report=rep, options=options)
@@ -283,6 +291,9 @@ def from_compose(
     def run() -> int:
         from d2k.parsers.compose_loader import Request, start
 
+        if convert.var:
+            raise InputError("--var gives variables to a script: Compose reads them from the environment, "
+                             "a .env file or --env-file")
         # Compose runs while the rest of d2k is imported and the YAML sources are read
         loading = start(Request(tuple(file or ()), tuple(profile or ()), env_file, project_name, directory))
         try:
@@ -431,7 +442,19 @@ def _options(convert: Convert, part_of: str) -> Any:
         network_policies="" if convert.network_policies is NetworkPolicies.off else convert.network_policies.value,
         ingress=ingress,
         liveness_from_healthcheck=convert.liveness_from_healthcheck,
+        variables=_variables(convert.var or []),
     )
+
+
+def _variables(items: list[str]) -> dict[str, str]:
+    """--var NAME=VALUE, repeatable; the last one given for a name wins. Values are never echoed."""
+    variables: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise InputError(f"--var {name if sep else item}: give NAME=VALUE, e.g. --var TAG=1.2")
+        variables[name] = value
+    return variables
 
 
 def _k8s_version(value: str) -> str:

@@ -27,6 +27,7 @@ class Options:
     network_policies: str = ""  # "" off | graph | egress | network (d2k.emitters.netpol.MODES)
     ingress: IngressOptions | None = None  # --ingress HOST and its companions
     liveness_from_healthcheck: bool = False
+    variables: dict[str, str] = field(default_factory=dict)  # --var: the environment a script starts in
 
 
 @dataclass(slots=True)
@@ -37,11 +38,18 @@ class Result:
     inputs: list[str] = field(default_factory=list)  # the files read, for the JSON report
 
 
-def convert_text(text: str, file: str, *, options: Options, base_dir: str | None = None) -> Result:
-    """`docker run` lines (plain, script or Markdown) -> Kubernetes objects and the report."""
+def convert_text(text: str, file: str, *, options: Options, base_dir: str | None = None,
+                 folder: str | None = None) -> Result:
+    """`docker run` lines (plain, script or Markdown) -> Kubernetes objects and the report.
+
+    `folder`: what `$(pwd)`/`$PWD` name (default: base_dir made absolute, the input's folder).
+    """
     from d2k.parsers.docker_run import parse_text
 
-    parsed = parse_text(text, file, base_dir=base_dir if base_dir is not None else os.path.dirname(file) or ".")
+    base = base_dir if base_dir is not None else os.path.dirname(file) or "."
+    # `$(pwd)` in the input is the folder it sits in (the current folder for stdin): absolute, as a shell has it
+    parsed = parse_text(text, file, base_dir=base, variables=options.variables,
+                        folder=folder if folder is not None else os.path.abspath(base))
     return convert_graph(parsed.graph, report=parsed.report, options=options)
 
 

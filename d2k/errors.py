@@ -7,6 +7,7 @@ class InputError(Exception):
     """Bad input: rendered as one line and exit code 2, never a traceback."""
 
     def __init__(self, message: str, file: str = "", line: int = 0) -> None:
+        message = message.replace("\r", "\\r").replace("\n", "\\n")  # one line, even when it quotes a value
         super().__init__(message)
         self.message = message
         self.file = file

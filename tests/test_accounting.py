@@ -61,7 +61,7 @@ def _convert(text: str, file: str) -> Result:
 def _runs(text: str, file: str) -> list[Command]:
     """The docker run/create commands of the text (each becomes a container)."""
     runs = []
-    for command in extract(text, file).commands:
+    for command in extract(text, file, folder=str(FLAG_FILES)).commands:  # `$(pwd)`: the folder _convert uses
         words = [w.text for w in command.words]
         verb = next((k for k, w in enumerate(words) if w in ("run", "create")), None)
         if verb is not None and words[verb - 1] not in ("network", "volume") and "--help" not in words:

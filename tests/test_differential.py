@@ -1134,3 +1134,69 @@ def test_the_argv_comparison_sees_a_difference(world: World) -> None:
         docker = [result.inspect["Path"], *result.inspect["Args"]]
         assert runtime.kubernetes_argv(spec, env, image.get("Entrypoint"), image.get("Cmd")) == docker
         assert runtime.kubernetes_argv(spoil(spec), env, image.get("Entrypoint"), image.get("Cmd")) != docker
+
+
+# ------------------------------------------------------------------ what the shell feeds docker (issue 9)
+
+
+def _sh(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a script with sh, the docker CLI talking to the private engine, in a known environment."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DOCKER_HOST": os.environ["DOCKER_HOST"],
+           "HOME": str(cwd)}
+    return subprocess.run(["sh", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_bare_env_keys_reach_the_process_as_the_cli_environment_has_them(
+    engine: Any, stand_in_images: dict[str, str], docker_cli: str, tmp_path: Path
+) -> None:
+    """`-e KEY` / an env-file `KEY` line: the value the CLI's environment holds (exported, or set for
+    the command); an assigned-but-not-exported or unset KEY is absent from the process's environment
+    (inspect's Config.Env keeps the bare name, the process does not get it). d2k converts the same
+    script and must give the container exactly what the process saw."""
+    from d2k.core import Options, convert_text
+
+    (tmp_path / "bare.env").write_text("D2K_FILE_SET\nD2K_FILE_UNSET\n")
+    script = (
+        "export D2K_EXPORTED=exported\nD2K_ASSIGNED=assigned\nexport D2K_FILE_SET=from-file-export\n"
+        f"D2K_PREFIX=prefix {docker_cli} run --rm --pull=never --entrypoint /bin/env -e D2K_EXPORTED "
+        "-e D2K_ASSIGNED -e D2K_PREFIX -e D2K_UNSET --env-file bare.env redis:latest\n"
+    )
+    done = _sh(script, tmp_path)
+    assert done.returncode == 0, done.stderr
+    seen = dict(line.split("=", 1) for line in done.stdout.splitlines() if line.startswith("D2K_"))
+    assert seen == {"D2K_EXPORTED": "exported", "D2K_PREFIX": "prefix", "D2K_FILE_SET": "from-file-export"}
+    result = convert_text(script, "run.sh", options=Options(), base_dir=str(tmp_path))
+    (c,) = result.graph.containers.values()
+    assert {k: v.value for k, v in c.env.items() if k.startswith("D2K_")} == seen
+
+
+def test_stdin_reaches_the_process_only_with_i(
+    engine: Any, stand_in_images: dict[str, str], docker_cli: str, tmp_path: Path
+) -> None:
+    """A pipe into `docker run -i` is the process's input; without -i Docker does not forward it.
+    d2k reports the first as not carried and the second as nothing lost."""
+    from d2k.core import Options, convert_text
+
+    lines = {
+        "with-i": f"printf 'fed\\n' | {docker_cli} run -i --rm --pull=never --entrypoint /bin/cat redis:latest\n",
+        "without-i": f"printf 'fed\\n' | {docker_cli} run --rm --pull=never --entrypoint /bin/cat redis:latest\n",
+    }
+    outputs = {name: _sh(line, tmp_path) for name, line in lines.items()}
+    assert {name: (o.returncode, o.stdout) for name, o in outputs.items()} == {
+        "with-i": (0, "fed\n"), "without-i": (0, "")}
+    codes = {name: {d.code for d in convert_text(line, "run.sh", options=Options()).report.diagnostics}
+             for name, line in lines.items()}
+    assert "stdin-not-carried" in codes["with-i"] and "stdin-not-carried" not in codes["without-i"]
+    assert "stdin-ignored" in codes["without-i"]
+
+
+def test_a_tty_fed_from_a_pipe_is_refused_by_both(
+    engine: Any, stand_in_images: dict[str, str], docker_cli: str, tmp_path: Path
+) -> None:
+    from d2k.core import Options, convert_text
+
+    line = f"printf 'fed\\n' | {docker_cli} run -it --rm --pull=never --entrypoint /bin/cat redis:latest\n"
+    done = _sh(line, tmp_path)
+    assert done.returncode != 0 and "not a TTY" in done.stderr
+    with pytest.raises(InputError, match="not a TTY"):
+        convert_text(line, "run.sh", options=Options())

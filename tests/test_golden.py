@@ -19,13 +19,15 @@ from d2k.validate import validate_objects
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file() and not p.name.startswith("."))
 GOLDEN = ROOT / "tests" / "golden"
+SAMPLES_FOLDER = "/home/user/d2k/samples"
 
 
 def outputs(sample: Path) -> dict[str, str]:
     """What `d2k from-commands samples/X` prints, by channel (paths relative, as a user runs it)."""
     name = f"samples/{sample.name}"
+    # `$(pwd)` is the input's folder; a fixed one here, so the files do not depend on where d2k is checked out
     result = convert_text(sample.read_text(encoding="utf-8"), name, options=Options(part_of=sample.stem),
-                          base_dir=str(sample.parent))
+                          base_dir=str(sample.parent), folder=SAMPLES_FOLDER)
     return channels(result, [name])
 
 

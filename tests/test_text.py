@@ -132,7 +132,9 @@ def test_leading_assignments_are_stripped_and_not_recorded() -> None:
         ["docker", "run", "img:$TAG"],
         ["docker", "run", "img:$TAG"],
     ]
-    assert codes(result) == ["unresolved-variable", "unresolved-variable"]
+    # one diagnostic per variable, naming every line that uses it
+    assert codes(result) == ["unresolved-variable"]
+    assert "(lines 1, 2)" in result.diagnostics[0].message and "--var TAG=VALUE" in result.diagnostics[0].message
 
 
 def test_env_wrapper_and_its_assignments_are_stripped() -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
 from d2k.errors import HelpRequested, InputError
-from d2k.model import Container, FlagUse, Graph, Network, Origin, Volume
+from d2k.model import Container, FlagUse, Graph, Network, NetworkAttachment, Origin, Volume
 from d2k.parsers.flags import FLAGS, TABLE, Flag, FlagContext, settle
 from d2k.parsers.text import Command, Word, extract
 from d2k.report import Diagnostic, Report, Severity
@@ -46,9 +46,13 @@ class Parsed:
     report: Report
 
 
-def parse_text(text: str, file: str, *, base_dir: str = ".") -> Parsed:
-    """Read every docker command in a text (plain list, shell script or Markdown) into one graph."""
-    extraction = extract(text, file)
+def parse_text(text: str, file: str, *, base_dir: str = ".", variables: Mapping[str, str] | None = None,
+               folder: str | None = None) -> Parsed:
+    """Read every docker command in a text (plain list, shell script or Markdown) into one graph.
+
+    `variables`: --var NAME=VALUE, the environment the script starts in; `folder`: what `$(pwd)` names.
+    """
+    extraction = extract(text, file, variables=variables, folder=folder)
     report = Report()
     graph = Graph()
     read_file = _file_reader(base_dir)
@@ -107,17 +111,27 @@ def _read_command(
     origin = command.origin
     if action in ("run", "create"):
         try:
-            container = parse_run(words[i + 1 :], file, origin, read_file, create=action == "create")
+            container = parse_run(words[i + 1 :], file, origin, read_file, create=action == "create",
+                                  environment=command.environment, unexported=command.unexported)
         except HelpRequested:
             report.add("skipped-help", Severity.INFO, "skipped: --help prints usage and creates no container", origin)
             return
         _add_container(graph, container, file, suffixes)
+        _report_feeds(command, container, report, action == "create")
+    elif verb[:2] in (["network", "connect"], ["network", "disconnect"]):
+        _network_connect(words[i + 2 :], verb[1], file, origin, graph, report)
     elif verb[:2] == ["network", "create"]:
         network = _parse_create(words[i + 2 :], file, origin, "network")
         graph.networks[network] = Network(network, origin=origin)
     elif verb[:2] == ["volume", "create"]:
         volume = _parse_create(words[i + 2 :], file, origin, "volume")
         graph.volumes[volume] = Volume(volume, origin=origin)
+    elif action == "exec" and any(feed.stream == "stdin" for feed in command.feeds):
+        fed = next(feed for feed in command.feeds if feed.stream == "stdin")
+        report.add("exec-input-not-carried", Severity.NOT_CARRIED,
+                   f"`{shown}` feeds {fed.text} to a command in a running container (loading data, say): a "
+                   "manifest cannot; after deploying run it with `kubectl exec -i <pod> -- <command>` and the "
+                   "same input", Origin(origin.file, fed.line))
     else:
         report.add("skipped-command", Severity.INFO, f"skipped: `{shown}` defines no container", origin)
 
@@ -139,6 +153,131 @@ def _check_order(graph: Graph, file: str) -> None:
                     origin.file or file,
                     origin.line,
                 )
+
+
+def _report_feeds(command: Command, c: Container, report: Report, create: bool) -> None:
+    """What the shell connected to `docker run`'s input and output: no manifest carries it, so say so.
+
+    Docker forwards the CLI's stdin only with -i; with -d (or docker create) docker prints the container
+    ID, not the container's output. A fed stdin means nothing attaches: `stdin: true` is not set, so the
+    process reads end-of-input as it did after the here-document, instead of waiting forever.
+    """
+    fed = False
+    attached = c.stdin_open and not c.detach and not create  # the CLI forwards its stdin only then
+    for feed in command.feeds:
+        where = Origin(command.origin.file, feed.line)
+        if feed.stream == "stdin":
+            if not attached:
+                why = "without -i" if not c.stdin_open else "detached (or only created)"
+                report.add("stdin-ignored", Severity.INFO, f"{feed.text} feeds docker's input, but {why} the "
+                           "container does not read it: nothing to carry", where, c.name)
+                continue
+            if feed.text.endswith("/dev/null"):
+                fed = True
+                report.add("stdin-empty", Severity.INFO, f"{feed.text} gives the container no input: the same "
+                           "as Kubernetes without stdin", where, c.name)
+                continue
+            if c.tty:
+                raise InputError(f"the input device is not a TTY: Docker refuses -t when its input is {feed.text}; "
+                                 "drop -t (keep -i)", command.origin.file, feed.line)
+            fed = True
+            report.add("stdin-not-carried", Severity.NOT_CARRIED,
+                       f"{feed.text} feeds the container's input: a manifest cannot; after deploying run "
+                       f"`{_with_input(feed.text)}`, or bake the input into "
+                       "the image or a ConfigMap the command reads; stdin: true is not set (nothing would attach)",
+                       where, c.name)
+        elif c.detach or create:
+            report.add("output-id", Severity.INFO, f"output {feed.text}: docker prints the container ID there, not "
+                       "the container's output: nothing to carry", where, c.name)
+        elif feed.text.endswith("/dev/null"):
+            report.add("output-discarded", Severity.INFO, f"output {feed.text} discards the container's output: "
+                       "Kubernetes keeps it in the container log instead", where, c.name)
+        else:
+            report.add("output-not-carried", Severity.NOT_CARRIED,
+                       f"output {feed.text}: the container's output went there; Kubernetes keeps it in the "
+                       f"container log: `{_with_output(feed.text, c.name)}` (or -f to follow)",
+                       where, c.name)
+    if fed:
+        c.stdin_open = False  # the process read the input, then end-of-input; stdin: true would leave it waiting
+
+
+def _with_input(text: str) -> str:
+    """The kubectl command that feeds a running Pod the same input (`< seed.sql`, a here-document, a pipe)."""
+    exec_ = "kubectl exec -i <pod> -- <command>"
+    if text.startswith("a pipe from "):
+        return f"{text.removeprefix('a pipe from ')} ... | {exec_}"
+    return f"{exec_} {text.split(' (', 1)[0]}"
+
+
+def _with_output(text: str, name: str) -> str:
+    """The kubectl command that sends the container's log where docker sent its output."""
+    logs = f"kubectl logs {name}"
+    if text.startswith("captured by "):
+        return f"OUTPUT=$({logs})"
+    return f"{logs} {text}"
+
+
+# options of `docker network connect` that take a value
+_CONNECT_VALUED = frozenset({"--alias", "--ip", "--ip6", "--link", "--link-local-ip", "--driver-opt"})
+
+
+def _network_connect(words: tuple[Word, ...], verb: str, file: str, origin: Origin, graph: Graph,
+                     report: Report) -> None:
+    """`docker network connect [--alias A] NET CONTAINER`: the container joins NET, as `--network NET
+    --network-alias A` would; `disconnect NET CONTAINER` leaves it. Both change what other containers reach."""
+    aliases: list[str] = []
+    positional: list[str] = []
+    other: list[str] = []
+    i = 0
+    while i < len(words):
+        flag, eq, inline = words[i].text.partition("=")
+        if flag in _CONNECT_VALUED:
+            value = inline if eq else (words[i + 1].text if i + 1 < len(words) else "")
+            (aliases if flag == "--alias" else other).append(value if flag == "--alias" else flag)
+            i += 1 if eq else 2
+            continue
+        if flag.startswith("-") and flag != "-":
+            other.append(flag)
+        else:
+            positional.append(words[i].text)
+        i += 1
+    if len(positional) != 2:
+        raise InputError(f"docker network {verb} needs a network and a container: docker network {verb} NET CONTAINER",
+                         file, origin.line)
+    network, name = positional
+    c = graph.containers.get(name)
+    if c is None:
+        report.add(f"network-{verb}-not-carried", Severity.NOT_CARRIED,
+                   f"docker network {verb} {network} {name}: no container {name} is run before it in the input; "
+                   "add --network to its docker run", origin)
+        return
+    shared = c.network_mode.startswith("container:") or c.network_mode in ("host", "none")
+    if shared:
+        raise InputError(f"docker network {verb} {network} {name}: Docker refuses it for a container with "
+                         f"--network {c.network_mode}: remove one", file, origin.line)
+    if verb == "disconnect":
+        kept = [n for n in c.networks if n.name != network]
+        if len(kept) == len(c.networks):
+            report.add("network-disconnect", Severity.INFO, f"docker network disconnect {network} {name}: "
+                       f"{name} was not on {network} here: nothing changes", origin, name)
+            return
+        if c.network_aliases and c.networks and c.networks[0].name == network:
+            c.network_aliases.clear()  # --network-alias belonged to the first network: it leaves with it
+        c.networks = kept
+        report.add("network-disconnect", Severity.APPROXIMATED,
+                   f"docker network disconnect {network} {name}: the Services for its names on {network} are not "
+                   "emitted; Pods of one namespace still reach each other (a NetworkPolicy would isolate it)",
+                   origin, name)
+        return
+    if any(n.name == network for n in c.networks):
+        raise InputError(f"docker network connect {network} {name}: {name} is already on {network} (Docker: "
+                         "endpoint already exists): remove one", file, origin.line)
+    c.networks.append(NetworkAttachment(network, tuple(aliases), origin))
+    named = f" and answers to {', '.join(aliases)} there (a ClusterIP Service)" if aliases else ""
+    extra = f"; {', '.join(sorted(set(other)))} not carried (the CNI assigns addresses)" if other else ""
+    report.add("network-connect", Severity.APPROXIMATED if other else Severity.INFO,
+               f"docker network connect {network} {name}: {name} joins {network}{named}, as --network would{extra}",
+               origin, name)
 
 
 def _skip_global_options(words: tuple[Word, ...], i: int, file: str) -> int:
@@ -210,9 +349,15 @@ def parse_run(
     read_file: Callable[[str], str | None] = lambda _p: None,
     *,
     create: bool = False,
+    environment: Mapping[str, tuple[str, int]] | None = None,
+    unexported: frozenset[str] = frozenset(),
 ) -> Container:
-    """The words after `docker run` -> a Container; every flag's fate recorded on it."""
-    reader = _RunReader(list(words), file, origin, read_file, create)
+    """The words after `docker run` -> a Container; every flag's fate recorded on it.
+
+    `environment`: what docker's CLI finds in its environment (a bare `-e KEY` takes it from there);
+    None where the input cannot tell.
+    """
+    reader = _RunReader(list(words), file, origin, read_file, create, environment, unexported)
     return reader.read()
 
 
@@ -225,6 +370,8 @@ class _RunReader:
     origin: Origin
     read_file: Callable[[str], str | None]
     create: bool
+    environment: Mapping[str, tuple[str, int]] | None = None
+    unexported: frozenset[str] = frozenset()
     container: Container = field(init=False)
     last: dict[str, str] = field(default_factory=dict)  # long name -> the last value given
 
@@ -314,7 +461,8 @@ class _RunReader:
                 f"unknown {what}: docker create does not take {flag.long} (docker run only)", self.file, word.line
             )
         origin = Origin(self.file, word.line, _shown(written, value))
-        ctx = FlagContext(origin, flag.long, self.read_file)
+        ctx = FlagContext(origin, flag.long, self.read_file, environment=self.environment,
+                          unexported=self.unexported)
         try:
             flag.handler(self.container, value, ctx)
         except HelpRequested:

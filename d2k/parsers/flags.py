@@ -7,7 +7,7 @@ reference in the docs is generated from this table, so they cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,6 +26,9 @@ class FlagContext:
     read_file: Callable[[str], str | None]
     fate: Fate = Fate.MAPPED
     note: str = ""
+    # what docker's CLI finds in its environment (name -> (value, line set)); None: the input cannot tell
+    environment: Mapping[str, tuple[str, int]] | None = None
+    unexported: frozenset[str] = frozenset()
 
     def approximated(self, note: str) -> None:
         self.fate, self.note = Fate.APPROXIMATED, note
@@ -147,9 +150,25 @@ def _name(c: Container, value: str, ctx: FlagContext) -> None:
 
 def _env(c: Container, value: str, ctx: FlagContext) -> None:
     key, val = v.parse_env(value)
+    if val is None and ctx.environment is not None:
+        found = ctx.environment.get(key)
+        if found is None:  # Docker's CLI leaves a bare KEY out of the container when its own environment lacks it
+            ctx.approximated(_bare_unset(key, ctx))
+            return
+        c.env[key] = EnvVar(key, found[0], ctx.origin)
+        ctx.note = f"{key} takes the value " + (f"the script exports (line {found[1]})" if found[1] else "of --var")
+        return
     c.env[key] = EnvVar(key, val, ctx.origin)
     if val is None:
         ctx.approximated(f"{key} takes its value from the shell where docker ran; d2k cannot see it: set it")
+
+
+def _bare_unset(key: str, ctx: FlagContext) -> str:
+    """Why a bare KEY is left out, and how to give it a value."""
+    why = ("is assigned in the script but not exported, so docker's CLI does not see it"
+           if key in ctx.unexported else "is not set by the script before this command")
+    return (f"{key} {why}: Docker leaves a bare {key} out of the container when its variable is unset; "
+            f"left out; export it, or give --var {key}=VALUE")
 
 
 def _env_file(c: Container, value: str, ctx: FlagContext) -> None:
@@ -162,11 +181,22 @@ def _env_file(c: Container, value: str, ctx: FlagContext) -> None:
             f"kubectl create configmap --from-env-file={shown}"
         )
         return
+    left_out: list[str] = []
     for line, key, val in v.parse_env_file(text, value):
         current = c.env.get(key)
         if current is not None and not current.env_file:
             continue  # -e wins over --env-file whatever the order
+        if val is None and ctx.environment is not None:
+            found = ctx.environment.get(key)
+            if found is None:
+                left_out.append(f"{key} (line {line})")
+                continue
+            val = found[0]
         c.env[key] = EnvVar(key, val, Origin(ctx.origin.file, ctx.origin.line, f"{value}:{line}"), value)
+    if left_out:
+        ctx.approximated(f"bare names in {redact_url(value)} that the script does not set are left out, as Docker "
+                         f"does when they are unset where it runs: {', '.join(left_out)}; export them, or give "
+                         "--var NAME=VALUE")
 
 
 def _publish(c: Container, value: str, ctx: FlagContext) -> None:

@@ -2,62 +2,110 @@
 
 CONTRACT (used by d2k.parsers.docker_run; keep it stable):
 
-    extract(text: str, file: str) -> Extraction
+    extract(text: str, file: str, *, variables=None, folder=None) -> Extraction
 
 Extraction.commands lists every simple command whose program is `docker` or `podman`
 (after `$ ` / `# ` prompts, `sudo [opts]`, and leading `VAR=value` assignments are stripped),
-in input order. Command.words are its words after shell processing (quotes removed,
-variables substituted where known), each with the 1-based line it starts on, beginning
-with the program word itself ("docker"/"podman"). Unbalanced quotes, or a command cut
-short, raise d2k.errors.InputError(message, file, line).
-Extraction.diagnostics reports what stayed unresolved (`$(pwd)`, unset variables: the
-text stays in the word as written) and anything skipped.
+in the order a shell runs them (a `$(docker run ...)` before the command it is in). Command.words
+are its words after shell processing (quotes removed, variables substituted where known), each
+with the 1-based line it starts on, beginning with the program word itself ("docker"/"podman").
+Command.feeds says what the shell connected to its stdin and output (redirections, here-documents,
+pipes, a `$(...)` capturing it); Command.environment what docker's CLI finds in its environment.
+Unbalanced quotes, or a command cut short, raise d2k.errors.InputError(message, file, line).
+Extraction.diagnostics reports what stayed unresolved (unset variables, one diagnostic per name
+with its lines: the text stays in the word as written) and anything skipped or not read.
+`variables` (--var) are the environment the script starts in (exported), and the user's answer:
+the script's own assignments to them are ignored (an INFO "var-given" each); `folder` is what
+`$PWD`/`$(pwd)` name (the input's folder), reported where used ("working-folder"); without it they
+stay unresolved.
 
 Details:
 
 * Format. `.md`/`.markdown` files, or any non-script file with a fenced block or a table,
-  are Markdown: only inline code spans that start with a docker/podman command and fenced
-  blocks (``` or ~~~) of a shell-like language (none, bash, sh, shell, console, text...) are
-  read; blocks of other languages are skipped (an info diagnostic when they hold docker
-  commands). A fenced block that holds no docker command and cannot be lexed is skipped,
+  are Markdown (d2k.parsers.markdown): only inline code spans that start with a docker/podman
+  command and fenced blocks (``` or ~~~) of a shell-like language (none, bash, sh, shell, console,
+  text...) are read; blocks of other languages are skipped (an info diagnostic when they hold
+  docker commands). A fenced block that holds no docker command and cannot be lexed is skipped,
   not an error. In a block with `$ ` prompts only prompt lines (and their continuations)
   are commands, the rest is output; `# ` is a root prompt (before a docker command) only in
   console/shell-session blocks. Anything else is a plain list or a shell script (`.sh`):
   `# ` starts a comment; a plain list with `$ ` prompts is read as a terminal session too.
 * Shell. One command per line; `\\`-newline continues (`\\ `-newline does not: info
-  diagnostic "backslash-space"); `#` comments; `&& || ; | &` and parentheses split commands;
-  redirections and here-documents are dropped; `sudo`/`env`/`exec`/`nohup`/`command`/`time`
-  wrappers and reserved words (`if`, `then`, `do`, `!`...) are stripped. Quotes: '...', "...",
-  `$'...'`, unquoted backslash. `NAME=value`, `export`/`readonly`/`local`/`declare` assignments
-  are recorded in file order (across the Markdown blocks of one file), `unset` forgets;
-  `$X`, `${X}`, `${X:-d}`, `${X-d}`, `${X:=d}`, `${X:+a}`, `${#X}` expand, and unquoted
-  expansions are field-split. Never read from os.environ.
+  diagnostic "backslash-space", an error when the next line holds the command's options);
+  `#` comments; `&& || ; | &` and parentheses split commands; `sudo`/`env`/`exec`/`nohup`/
+  `command`/`time` wrappers and reserved words (`if`, `then`, `do`, `!`...) are stripped, so
+  commands in `if`, loops, `case` and function bodies are read in file order. Quotes: '...',
+  "...", `$'...'`, unquoted backslash. `NAME=value`, `export`/`readonly`/`local`/`declare`
+  assignments are recorded in file order (across the Markdown blocks of one file), `unset`
+  forgets, `cd DIR` moves `$PWD`; `$X`, `${X}`, `${X:-d}`, `${X-d}`, `${X:=d}`, `${X:+a}`, `${#X}`
+  expand, and unquoted expansions are field-split. A variable assigned in more than one branch
+  of an `if` keeps the last value in file order, reported where used ("ambiguous-assignment").
+  Never read from os.environ.
+* Redirections, here-documents and pipes become Command.feeds. A here-document a shell or ssh
+  reads (`ssh host <<EOF`) is a script: its docker commands are read; docker commands in one
+  another program reads (`cat > x.sh <<EOF`) are reported not carried. `$(...)` and backquoted
+  bodies that run docker are read as commands; `$(pwd)`/`` `pwd` `` expand like `$PWD`.
+* Environment (Command.environment): exported variables, --var, `A=1 docker ...`, `env A=1`;
+  `set -a` exports later assignments; `sudo` without -E and `env -i` empty it. A bare `-e KEY` is resolved against it by the flags.
 * Kept as written, with an APPROXIMATED diagnostic on the docker command: unset variables
-  and `$PWD`/`$HOME` ("unresolved-variable"), `~`, `$@`, `${arr[@]}`, other `${...}` forms,
-  `$((...))`; `$(...)`, backticks and `<(...)` ("command-substitution"). A backtick whose
-  body is a comment (`` `#optional` ``) expands to nothing. Using a `${X:-default}` default
-  gives an INFO "variable-default". Diagnostics name variables, never their values.
+  ("unresolved-variable", with the --var to give), `$HOME`, `~`, `$@`, `${arr[@]}`, other
+  `${...}` forms, `$((...))`; other `$(...)`, backticks and `<(...)` ("command-substitution").
+  A backtick whose body is a comment (`` `#optional` ``) expands to nothing. Using a
+  `${X:-default}` default gives an INFO "variable-default". Diagnostics name variables, never
+  their values.
 * Errors (InputError, at the line where the construct opened): unbalanced ' " ` or `$'`,
-  unterminated `$(`/`${`, a trailing `\\` with nothing after it, and in a docker command a
-  `<placeholder>` (a shell would read it as input redirection) or a redirection without target.
+  unterminated `$(`/`${`, a trailing `\\` with nothing after it, and in a docker command or an
+  assignment a `<placeholder>` (`<your-token>`, `<server container IP>`: a shell would read it as
+  an input redirection) or a redirection without target.
 * Not supported: brace expansion and globs (left literal), aliases, `sh -c "..."` strings,
-  arrays (`a=(...)` unsets a), loops (`$i` stays unresolved), `$SUDO docker` with SUDO unset,
-  prompts other than `$ `/`# ` (`user@host:~$`), PowerShell/cmd continuations, fenced blocks
-  inside block quotes, code spans across lines, HTML `<pre>`.
+  arrays (`a=(...)` unsets a), loops (`$i` stays unresolved; the body is read once), functions
+  (their body is read where it is written, whether called or not), `$SUDO docker` with SUDO
+  unset, `source FILE` (reported: its variables stay unknown), prompts other than `$ `/`# ` (`user@host:~$`), PowerShell/cmd continuations,
+  fenced blocks inside block quotes, code spans across lines, HTML `<pre>`.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
 from d2k.errors import InputError
 from d2k.model import Origin
+from d2k.parsers.markdown import (
+    _MENTIONS_PROGRAM,
+    _SCRIPT_SUFFIXES,
+    _block_segment,
+    _is_markdown,
+    _markdown_segments,
+    _Segment,
+)
+from d2k.parsers.shell import (
+    _ASSIGNMENT,
+    _BLANKS,
+    _DECLARATIONS,
+    _MAX_NESTING,
+    _OPERATOR,
+    _PLACEHOLDER,
+    _REDIRECT,
+    _RESERVED,
+    _Budget,
+    _Expander,
+    _Note,
+    _short,
+    _Var,
+)
+from d2k.parsers.wrappers import PROGRAMS, _program_index, _program_name, _unwrap
 from d2k.report import Diagnostic, Severity
 
-PROGRAMS = frozenset({"docker", "podman"})
+# the command a pipe feeds, and its first plain argument (`| tee run.log`), to name it in the report
+_NEXT_PROGRAM = re.compile(r"[ \t]*(?:\\\n[ \t]*)*([^\s;&|()<>]+(?:[ \t]+[^\s;&|()<>$'\"`-][^\s;&|()<>$'\"`]*)?)")
+# a mark in the variables while `set -a` is on (no shell variable can have this name)
+_ALLEXPORT = " allexport"
+# programs that run a here-document fed to them as a script
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "ssh"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,74 +117,34 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
+class Feed:
+    """What the shell connects to the command's input or output: `stdin` or `output`, and how, as written."""
+
+    stream: str
+    text: str  # `<<EOF`, `< seed.sql`, `> out.txt`, `| tee log`, `$(...)`: never a here-document's body
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
-    """One docker/podman simple command. origin.text stays empty: the raw line may hold passwords."""
+    """One docker/podman simple command. origin.text stays empty: the raw line may hold passwords.
+
+    `environment`: the variables docker's CLI would see (exported by the script, given with --var,
+    or set for this command alone), name -> (value, line set); None where the input cannot tell.
+    `unexported`: names the script assigned without exporting them (the CLI does not see them).
+    """
 
     words: tuple[Word, ...]
     origin: Origin
+    feeds: tuple[Feed, ...] = ()
+    environment: Mapping[str, tuple[str, int]] | None = None
+    unexported: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
 class Extraction:
     commands: list[Command] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- shell lexer
-
-_BLANKS = " \t\r"
-_PLAIN = re.compile(r"[^ \t\r\n\\'\"$`|&;<>()]+")
-_FRAGMENT_PLAIN = re.compile(r"[^\\'\"$`]+")
-_DQ_PLAIN = re.compile(r"[^\"\\$`]+")
-_BACKTICK_BODY = re.compile(r"(?:[^`\\]|\\.)*`", re.S)
-_ANSI_BODY = re.compile(r"(?:[^'\\]|\\.)*'", re.S)
-_ANSI_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,3}|c.|.)", re.S)
-_ANSI_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b",
-                "f": "\f", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\[[^\]\n]*\])?(\+?=)")
-_PARAM = re.compile(r"(#?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])(?:(:?[-=+?])(.*))?", re.S)
-_OPERATOR = re.compile(r"&&|\|\||;;&?|;&|\|&|[;&|()]")
-_REDIRECT = re.compile(r"(\d*)(<<<|<<-|<<|<>|<&|>>|>&|>\||&>>|&>|<|>)")
-_PLACEHOLDER = re.compile(r"<[^\s<>|&;()'\"]+>")
-_IFS = re.compile(r"[ \t\n]+")
-_TILDE = re.compile(r"~[A-Za-z0-9._-]*(?=[/:]|[ \t\r\n;&|()<>]|$)")
-_RESERVED = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "time"})
-_MAX_NESTING = 32
-# characters all variable expansions of one input may produce: `A=$A$A` doubles at each line, and
-# forty such lines would need a terabyte; a real script stays far below this
-_MAX_EXPANDED = 1 << 25
-_WORD_END = frozenset(" \t\r\n;&|()<>")
-_DECLARATIONS = frozenset({"export", "readonly", "local", "declare", "typeset"})
-
-UNRESOLVED = "unresolved-variable"
-SUBSTITUTION = "command-substitution"
-
-
-@dataclass(frozen=True, slots=True)
-class _Var:
-    """A script variable: its value, and the pieces in it d2k could not resolve (code, text as written)."""
-
-    value: str
-    unresolved: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(slots=True)
-class _Budget:
-    """What variable expansion may still produce, shared by every lexer of one input."""
-
-    left: int = _MAX_EXPANDED
-
-
-@dataclass(frozen=True, slots=True)
-class _Note:
-    """A diagnostic waiting to learn whether its command is a docker one (others are dropped)."""
-
-    code: str
-    severity: Severity
-    message: str
-    line: int
-    piece: str = ""  # the unresolved text as written, kept when a variable stores it
 
 
 @dataclass(slots=True)
@@ -151,71 +159,30 @@ class _Cmd:
     error: tuple[str, int] | None = None
     in_prefix: bool = True
     declaring: bool = False
+    feeds: list[Feed] = field(default_factory=list)
+    heredocs: list[_Heredoc] = field(default_factory=list)
 
 
-class _Fields:
-    """Builds the fields of one word: literal text joins, unquoted expansions split on blanks."""
+@dataclass(slots=True)
+class _Heredoc:
+    """A `<<EOF` whose body follows the line: data for its command (a script when a shell reads it)."""
 
-    __slots__ = ("fields", "current", "has_content")
-
-    def __init__(self) -> None:
-        self.fields: list[str] = []
-        self.current: list[str] = []
-        self.has_content = False
-
-    def literal(self, text: str) -> None:
-        self.current.append(text)
-        self.has_content = True
-
-    def expansion(self, value: str, split: bool) -> None:
-        if not split:
-            if value:
-                self.literal(value)
-            return
-        for index, part in enumerate(_IFS.split(value)):
-            if index:
-                self.end()
-            if part:
-                self.literal(part)
-
-    def end(self) -> None:
-        if self.has_content:
-            self.fields.append("".join(self.current))
-        self.current = []
-        self.has_content = False
-
-    def result(self) -> list[str]:
-        self.end()
-        return self.fields
+    delimiter: str
+    line: int
+    expands: bool  # an unquoted delimiter: the outer shell expands $X in the body
+    program: str = ""  # the command that reads it, known when the command ends
 
 
-def _short(piece: str) -> str:
-    """Quote a construct in a message without flooding it."""
-    piece = " ".join(piece.split())
-    return piece if len(piece) <= 40 else piece[:37] + "..."
+@dataclass(slots=True)
+class _If:
+    """An `if` being read: which branch, and the variables each branch assigns (name -> [(branch, line)])."""
+
+    line: int
+    branch: int = 0
+    assigned: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
-def _ansi_c(body: str) -> str:
-    """Decode the escapes of a `$'...'` string."""
-
-    def one(match: re.Match[str]) -> str:
-        esc = match.group(1)
-        kind = esc[0]
-        try:
-            if kind == "x" or kind in "uU":
-                return chr(int(esc[1:], 16))
-            if kind in "01234567":
-                return chr(int(esc, 8) & 0xFF)
-        except (ValueError, OverflowError):
-            return match.group(0)
-        if kind == "c":
-            return chr(ord(esc[1]) & 0x1F) if esc[1] != "?" else "\x7f"
-        return _ANSI_SIMPLE.get(kind, match.group(0))
-
-    return _ANSI_ESCAPE.sub(one, body)
-
-
-class _Lexer:
+class _Lexer(_Expander):
     """Reads one piece of shell text (a script, a code block, a code span) into simple commands.
 
     Hand-written rather than shlex: shlex knows neither line numbers nor `$(...)`, here-documents,
@@ -224,31 +191,13 @@ class _Lexer:
 
     def __init__(self, src: str, line: int, file: str, env: dict[str, _Var],
                  overlay: dict[str, _Var] | None = None, depth: int = 0, budget: _Budget | None = None) -> None:
-        self.src = src
-        self.n = len(src)
-        self.pos = 0
-        self.line = line
-        self.file = file
-        self.env = env
-        self.overlay: dict[str, _Var] = {} if overlay is None else overlay
-        self.depth = depth  # nesting of `${X:-${Y:-...}}` defaults, bounded
-        self.budget = _Budget() if budget is None else budget
-        self.notes: list[_Note] = []
-        self.heredocs: list[tuple[str, bool]] = []
+        super().__init__(src, line, file, env, overlay, depth, budget)
+        self.heredocs: list[_Heredoc] = []
         self.cmd = _Cmd()
         self.out: list[tuple[Command, list[_Note]]] = []
-
-    # ---- errors and notes
-
-    def _fail(self, message: str, line: int) -> InputError:
-        return InputError(message, self.file, line)
-
-    def _note(self, code: str, severity: Severity, message: str, line: int, piece: str = "") -> None:
-        self.notes.append(_Note(code, severity, message, line, piece))
-
-    def _unresolved(self, fields: _Fields, piece: str, code: str, message: str, line: int) -> None:
-        fields.literal(piece)
-        self._note(code, Severity.APPROXIMATED, message, line, piece)
+        self.file_notes: list[_Note] = []  # said whatever the commands are (a here-document not read)
+        self.ifs: list[_If] = []
+        self.pipe_from = ""  # the program whose output the next command reads through `|`
 
     # ---- the command loop
 
@@ -300,34 +249,61 @@ class _Lexer:
             else:
                 break
 
-    def _continuation(self) -> None:
-        """Skip a backslash-newline; one with nothing after it leaves the command cut short."""
-        if self.pos + 2 >= self.n:
-            raise self._fail("the command ends with a \\ continuation but nothing follows: "
-                             "remove the backslash or finish the command", self.line)
-        self.pos += 2
-        self.line += 1
-
     def _operator(self) -> None:
         match = _OPERATOR.match(self.src, self.pos)
+        operator = match.group() if match else self.src[self.pos]
         self.pos = match.end() if match else self.pos + 1
+        piped = operator in ("|", "|&")
+        if piped:
+            following = _NEXT_PROGRAM.match(self.src, self.pos)
+            reader = following.group(1) if following else "the next command"
+            self.cmd.feeds.append(Feed("output", f"{operator} {_short(reader)}", self.line))
+        program = _program_name(self.cmd.words)
         self._finish()
+        if piped:
+            self.pipe_from = program or "the command before"
 
     def _skip_heredocs(self) -> None:
-        """After the newline that ends a `<<EOF` line, its body lines are data, not commands."""
+        """After the newline that ends a `<<EOF` line, its body lines are data, not commands.
+
+        A shell reading the body (`ssh host <<EOF`, `bash -s <<'EOF'`) runs it: its docker commands are
+        read; docker commands in a body another program reads (`cat > run.sh <<EOF`) are reported.
+        """
         src = self.src
-        for delimiter, _strip_tabs in self.heredocs:
+        for heredoc in self.heredocs:
+            start, first = self.pos, self.line + 1
+            body_end = self.n
             while self.pos < self.n:
                 end = src.find("\n", self.pos)
                 if end < 0:
                     end = self.n
                 text = src[self.pos:end]
+                line_start = self.pos
                 self.pos = min(end + 1, self.n)
                 if end < self.n:
                     self.line += 1
-                if text.strip(" \t\r") == delimiter:  # lenient: Markdown indents whole blocks
+                if text.strip(" \t\r") == heredoc.delimiter:  # lenient: Markdown indents whole blocks
+                    body_end = line_start
                     break
+            body = src[start:body_end]
+            if _MENTIONS_PROGRAM.search(body):
+                self._heredoc_body(heredoc, body, first)
         self.heredocs.clear()
+
+    def _heredoc_body(self, heredoc: _Heredoc, body: str, line: int) -> None:
+        if heredoc.program in _SHELLS:
+            inner = self._inner(body, line)
+            self.out.extend(inner.run())
+            self.file_notes.extend(inner.file_notes)
+            self.file_notes.append(_Note("here-document-script", Severity.INFO,
+                                         f"the here-document <<{_short(heredoc.delimiter)} is a script "
+                                         f"{heredoc.program} runs: its docker commands are read", heredoc.line))
+        elif heredoc.program not in PROGRAMS:
+            reader = heredoc.program or "a command"
+            self.file_notes.append(_Note("here-document-not-read", Severity.NOT_CARRIED,
+                                         f"the here-document <<{_short(heredoc.delimiter)} holds docker commands "
+                                         f"that {_short(reader)} reads as data: they are not converted; put them "
+                                         "in the input as commands", heredoc.line))
 
     def _redirect(self, match: re.Match[str]) -> None:
         start_line = self.line
@@ -335,7 +311,7 @@ class _Lexer:
         if operator == "<" and self.cmd.error is None:
             placeholder = _PLACEHOLDER.match(self.src, match.start(2))
             if placeholder:
-                self.cmd.error = (f"the command has a {_short(placeholder.group())} placeholder: replace it "
+                self.cmd.error = (f"the command has a {_short(placeholder.group())} placeholder: fill it in "
                                   "with a real value first (a shell reads <...> as an input redirection)",
                                   start_line)
         self.pos = match.end()
@@ -348,10 +324,24 @@ class _Lexer:
             return
         saved = self.notes
         self.notes = []
+        target_start = self.pos
         target = "".join(self._word(split=False))
         self.notes = saved
+        written = f"{match.group()}{_short(self.src[target_start:self.pos])}"
         if operator in ("<<", "<<-"):
-            self.heredocs.append((target, operator == "<<-"))
+            quoted = any(char in self.src[target_start:self.pos] for char in "'\"\\")
+            heredoc = _Heredoc(target, start_line, not quoted)
+            self.heredocs.append(heredoc)
+            self.cmd.heredocs.append(heredoc)
+            self.cmd.feeds.append(Feed("stdin", f"{written} (a here-document)", start_line))
+        elif operator == "<<<":
+            self.cmd.feeds.append(Feed("stdin", f"{match.group()} (a here-string)", start_line))
+        elif operator in ("<", "<>") and match.group(1) in ("", "0"):
+            self.cmd.feeds.append(Feed("stdin", written, start_line))
+        elif operator in (">&", "<&") and (target.isdigit() or target == "-"):
+            return  # `2>&1`: one stream joins another, the Feed of its target says where they go
+        elif operator[0] in ">&" and match.group(1) in ("", "1", "2"):
+            self.cmd.feeds.append(Feed("output", written, start_line))
 
     # ---- words of a command
 
@@ -367,6 +357,7 @@ class _Lexer:
         cmd.notes.extend(self.notes)
         self.notes = []
         if cmd.in_prefix and src[start:self.pos] in _RESERVED:
+            self._reserved(src[start:self.pos], line)
             return
         if cmd.in_prefix and fields:
             cmd.in_prefix = False
@@ -374,6 +365,26 @@ class _Lexer:
             cmd.declaring = fields[0] in _DECLARATIONS
         cmd.words.extend(fields)
         cmd.lines.extend([line] * len(fields))
+
+    def _reserved(self, word: str, line: int) -> None:
+        """Follow `if` / `elif` / `else` / `fi`, to tell when both branches assign one variable."""
+        if word == "if":
+            self.ifs.append(_If(line))
+        elif word in ("elif", "else") and self.ifs:
+            self.ifs[-1].branch += 1
+        elif word == "fi" and self.ifs:
+            frame = self.ifs.pop()
+            for name, places in frame.assigned.items():
+                if self.ifs:  # an inner if's assignments belong to the branch of the outer one
+                    self.ifs[-1].assigned.setdefault(name, []).extend((self.ifs[-1].branch, at) for _, at in places)
+                var = self.env.get(name)
+                if len({branch for branch, _ in places}) < 2 or var is None or var.note is not None:
+                    continue
+                lines = ", ".join(str(at) for _, at in places)
+                self.env[name] = replace(var, note=(
+                    "ambiguous-assignment",
+                    f"is set in more than one branch of the if at line {frame.line} (lines {lines}): d2k used "
+                    f"the value from line {var.line}; give the one you mean with --var {name}=VALUE"))
 
     def _assignment(self, match: re.Match[str]) -> None:
         """`NAME=value` (no field splitting of the value); recorded when the command ends."""
@@ -394,303 +405,12 @@ class _Lexer:
         self.notes = []
         if subscript:
             return
-        var = _Var("".join(fields), pieces)
+        var = _Var("".join(fields), pieces, line=self.line)
         if cmd.in_prefix:
             cmd.prefix_assignments.append((name, operator, var))
             self.overlay[name] = var
         else:
             cmd.declared.append((name, operator, var))
-
-    def _word(self, split: bool, word_start: bool = False, fragment: bool = False) -> list[str]:
-        """Read one word at self.pos; a fragment (an expansion's default) runs to the end of src."""
-        src, n = self.src, self.n
-        if not fragment:  # fast path: most words are one plain run
-            run = _PLAIN.match(src, self.pos)
-            if run and (run.end() == n or src[run.end()] in _WORD_END) and not run.group().startswith("~"):
-                self.pos = run.end()
-                return [run.group()]
-        fields = _Fields()
-        plain = _FRAGMENT_PLAIN if fragment else _PLAIN
-        if word_start and src.startswith("~", self.pos):
-            tilde = _TILDE.match(src, self.pos)
-            if tilde:
-                self._note(UNRESOLVED, Severity.APPROXIMATED,
-                           f"{tilde.group()} (a home directory) is not known: kept as written",
-                           self.line, tilde.group())
-        while self.pos < n:
-            run = plain.match(src, self.pos)
-            if run:
-                text = run.group()
-                fields.literal(text)
-                self.line += text.count("\n") if fragment else 0
-                self.pos = run.end()
-                continue
-            char = src[self.pos]
-            if char == "\\":
-                self._backslash(fields)
-            elif char == "'":
-                close = src.find("'", self.pos + 1)
-                if close < 0:
-                    raise self._fail("unbalanced single quote: close it with ' (or escape it as \\')", self.line)
-                text = src[self.pos + 1:close]
-                fields.literal(text)
-                self.line += text.count("\n")
-                self.pos = close + 1
-            elif char == '"':
-                self._double_quotes(fields)
-            elif char == "$":
-                self._dollar(fields, split, quoted=False)
-            elif char == "`":
-                self._backtick(fields)
-            elif char in "<>" and src[self.pos + 1:self.pos + 2] == "(" and not fields.current:
-                self._process_substitution(fields)
-            else:
-                break
-        return fields.result()
-
-    def _backslash(self, fields: _Fields) -> None:
-        src = self.src
-        following = src[self.pos + 1:self.pos + 2]
-        if following == "\n":
-            self._continuation()
-        elif following == "":
-            raise self._fail("the command ends with a \\ continuation but nothing follows: "
-                             "remove the backslash or finish the command", self.line)
-        else:
-            if following in " \t":
-                rest = self.pos + 2
-                while rest < self.n and src[rest] in _BLANKS:
-                    rest += 1
-                if rest >= self.n or src[rest] == "\n":
-                    self._note("backslash-space", Severity.INFO,
-                               "a \\ followed by a space ends this line: the shell does not join the next "
-                               "line to the command; remove the space after the \\", self.line)
-            fields.literal(following)
-            self.pos += 2
-
-    def _double_quotes(self, fields: _Fields, to_end: bool = False) -> None:
-        """`"..."`: only $ ` \\ are special; `to_end` reads a fragment that has no closing quote."""
-        src, n = self.src, self.n
-        opened = self.line
-        if not to_end:
-            self.pos += 1
-        fields.literal("")
-        while True:
-            if self.pos >= n:
-                if to_end:
-                    return
-                raise self._fail('unbalanced double quote: close it with " (or escape it as \\")', opened)
-            run = _DQ_PLAIN.match(src, self.pos)
-            if run:
-                text = run.group()
-                fields.literal(text)
-                self.line += text.count("\n")
-                self.pos = run.end()
-                continue
-            char = src[self.pos]
-            if char == '"':
-                self.pos += 1  # in a `"${X:-"..."}"` default, inner quotes are removed (as bash does)
-                if not to_end:
-                    return
-            elif char == "\\":
-                following = src[self.pos + 1:self.pos + 2]
-                if following == "\n":
-                    self.pos += 2
-                    self.line += 1
-                elif following in ("$", "`", '"', "\\"):
-                    fields.literal(following)
-                    self.pos += 2
-                else:
-                    fields.literal("\\")
-                    self.pos += 1
-            elif char == "$":
-                self._dollar(fields, split=False, quoted=True)
-            else:
-                self._backtick(fields)
-
-    def _backtick(self, fields: _Fields) -> None:
-        body = _BACKTICK_BODY.match(self.src, self.pos + 1)
-        if body is None:
-            raise self._fail("unbalanced backtick: close the command substitution with `", self.line)
-        piece = self.src[self.pos:body.end()]
-        line = self.line
-        self.pos = body.end()
-        self.line += piece.count("\n")
-        if piece[1:-1].strip().startswith("#"):
-            return  # `#optional`: a substitution whose body is a comment expands to nothing
-        self._unresolved(fields, piece, SUBSTITUTION, f"{_short(piece)} is not run: kept as written", line)
-
-    def _process_substitution(self, fields: _Fields) -> None:
-        close = self._scan(self.pos + 2, ")", in_double_quotes=False)
-        if close < 0:
-            raise self._fail("unterminated process substitution: close it with )", self.line)
-        piece = self.src[self.pos:close + 1]
-        line = self.line
-        self.line += piece.count("\n")
-        self.pos = close + 1
-        self._unresolved(fields, piece, SUBSTITUTION, f"{_short(piece)} is not run: kept as written", line)
-
-    def _dollar(self, fields: _Fields, split: bool, quoted: bool) -> None:
-        src = self.src
-        start, line = self.pos, self.line
-        following = src[start + 1:start + 2]
-        if following == "'" and not quoted:
-            body = _ANSI_BODY.match(src, start + 2)
-            if body is None:
-                raise self._fail("unbalanced $' quote: close it with '", line)
-            text = src[start + 2:body.end() - 1]
-            fields.literal(_ansi_c(text))
-            self.line += text.count("\n")
-            self.pos = body.end()
-        elif following == '"' and not quoted:
-            self.pos += 1
-            self._double_quotes(fields)
-        elif following in ("(", "{"):
-            closer = ")" if following == "(" else "}"
-            close = self._scan(start + 2, closer, in_double_quotes=quoted)
-            if close < 0:
-                raise self._fail(f"unterminated ${following}: close it with {closer}", line)
-            piece = src[start:close + 1]
-            self.pos = close + 1
-            self.line += piece.count("\n")
-            if following == "{":
-                self._parameter(fields, piece, split, quoted, line)
-            elif piece.startswith("$((") and piece.endswith("))"):
-                self._unresolved(fields, piece, UNRESOLVED, f"{_short(piece)} is not evaluated: kept as written",
-                                 line)
-            else:
-                self._unresolved(fields, piece, SUBSTITUTION, f"{_short(piece)} is not run: kept as written",
-                                 line)
-        else:
-            name = _NAME.match(src, start + 1)
-            if name:
-                self.pos = name.end()
-                self._substitute(fields, name.group(), "$" + name.group(), split, line)
-            elif following and following in "0123456789@*#?$!-":
-                self.pos += 2
-                self._unresolved(fields, src[start:self.pos], UNRESOLVED,
-                                 f"${following} (a script argument or shell state) is not known: kept as written",
-                                 line)
-            else:
-                fields.literal("$")
-                self.pos += 1
-
-    def _lookup(self, name: str) -> _Var | None:
-        found = self.overlay.get(name)
-        return found if found is not None else self.env.get(name)
-
-    def _substitute(self, fields: _Fields, name: str, piece: str, split: bool, line: int) -> None:
-        var = self._lookup(name)
-        if var is None:
-            self._unresolved(fields, piece, UNRESOLVED, f"${name} is not set in the input: kept as written", line)
-            return
-        self.budget.left -= len(var.value)
-        if self.budget.left < 0:
-            raise self._fail(f"variables expand to more than {_MAX_EXPANDED:,} characters (${name} "
-                             "keeps doubling?): d2k stops here", line)
-        fields.expansion(var.value, split)
-        for code, unresolved in var.unresolved:
-            self._note(code, Severity.APPROXIMATED,
-                       f"${name} holds {_short(unresolved)}, which d2k cannot resolve: kept as written",
-                       line, unresolved)
-
-    def _parameter(self, fields: _Fields, piece: str, split: bool, quoted: bool, line: int) -> None:
-        """`${...}`: the POSIX default/alternative forms; anything else stays as written."""
-        form = _PARAM.fullmatch(piece[2:-1])
-        if form is None or (form.group(1) and form.group(3)):
-            self._unresolved(fields, piece, UNRESOLVED, f"{_short(piece)} cannot be expanded: kept as written",
-                             line)
-            return
-        length, name, operator, word = form.groups()
-        var = self._lookup(name) if _NAME.fullmatch(name) else None
-        if length:
-            if var is None:
-                self._unresolved(fields, piece, UNRESOLVED, f"${name} is not set in the input: kept as written",
-                                 line)
-            else:
-                fields.expansion(str(len(var.value)), split)
-            return
-        if operator is None:
-            self._substitute(fields, name, piece, split, line)
-            return
-        is_set = var is not None and (not operator.startswith(":") or var.value != "")
-        kind = operator[-1]
-        if kind in "-=":
-            if is_set:
-                self._substitute(fields, name, piece, split, line)
-                return
-            default = self._fragment(word, quoted)
-            if kind == "=" and _NAME.fullmatch(name):
-                self.env[name] = default
-            fields.expansion(default.value, split)
-            self._note("variable-default", Severity.INFO,
-                       f"${name} is not set in the input: used its default", line)
-        elif kind == "+":
-            if is_set:
-                fields.expansion(self._fragment(word, quoted).value, split)
-        elif is_set:
-            self._substitute(fields, name, piece, split, line)
-        else:
-            self._unresolved(fields, piece, UNRESOLVED, f"${name} is not set in the input: kept as written", line)
-
-    def _fragment(self, text: str, quoted: bool) -> _Var:
-        """Expand the word inside `${X:-word}` with the same variables; its notes join ours."""
-        if self.depth >= _MAX_NESTING:
-            raise self._fail("${...} defaults nested too deeply: simplify the expansion", self.line)
-        sub = _Lexer(text, self.line, self.file, self.env, self.overlay, self.depth + 1, self.budget)
-        fields = _Fields()
-        if quoted:
-            sub._double_quotes(fields, to_end=True)
-            value = "".join(fields.result())
-        else:
-            value = "".join(sub._word(split=False, fragment=True))
-        self.notes.extend(sub.notes)
-        return _Var(value, tuple((note.code, note.piece) for note in sub.notes if note.piece))
-
-    def _scan(self, pos: int, closer: str, in_double_quotes: bool) -> int:
-        """Index of the `)` or `}` closing a `$(`/`${` opened just before pos, or -1.
-
-        Iterative, with a stack of (closer, inside double quotes), so deep nesting cannot overflow.
-        """
-        src, n = self.src, self.n
-        stack = [(closer, in_double_quotes)]
-        while pos < n:
-            char = src[pos]
-            top, quoted = stack[-1]
-            if char == "\\":
-                pos += 2
-            elif char == "`":
-                body = _BACKTICK_BODY.match(src, pos + 1)
-                if body is None:
-                    return -1
-                pos = body.end()
-            elif char == "$" and src[pos + 1:pos + 2] in ("(", "{"):
-                inner = ")" if src[pos + 1] == "(" else "}"
-                stack.append((inner, quoted and inner == "}"))
-                pos += 2
-            elif top == '"':
-                if char == '"':
-                    stack.pop()
-                pos += 1
-            elif char == "'" and not (quoted and top == "}"):
-                close = src.find("'", pos + 1)
-                if close < 0:
-                    return -1
-                pos = close + 1
-            elif char == '"':
-                stack.append(('"', True))
-                pos += 1
-            elif char == top:
-                stack.pop()
-                if not stack:
-                    return pos
-                pos += 1
-            else:
-                if char == ("(" if top == ")" else "{"):
-                    stack.append((top, quoted))
-                pos += 1
-        return -1
-
     # ---- end of a command
 
     def _finish(self) -> None:
@@ -699,14 +419,33 @@ class _Lexer:
         self.overlay.clear()
         self.notes = []
         if not cmd.words:
+            self._placeholder_in_assignment(cmd)
             self._record(cmd.prefix_assignments)
             return
+        if self.pipe_from:
+            cmd.feeds.insert(0, Feed("stdin", f"a pipe from {_short(self.pipe_from)}", cmd.lines[0]))
+            self.pipe_from = ""
+        program = _program_name(cmd.words)
+        for heredoc in cmd.heredocs:
+            heredoc.program = program
         if cmd.declaring:
-            self._record(cmd.declared)
+            self._placeholder_in_assignment(cmd)
+            self._declare(cmd)
             return
         if cmd.words[0] == "unset":
             for word in cmd.words[1:]:
                 self.env.pop(word, None)
+            return
+        if cmd.words[0] == "cd":
+            self._cd(cmd.words[1:])
+            return
+        if cmd.words[0] == "set":
+            self._set(cmd.words[1:])
+            return
+        if cmd.words[0] in (".", "source") and len(cmd.words) > 1:
+            self.file_notes.append(_Note("source-not-read", Severity.INFO, f"{cmd.words[0]} {_short(cmd.words[1])} "
+                                         "is not read: the variables it sets are unknown to d2k; give the ones the "
+                                         "docker commands use with --var NAME=VALUE", cmd.lines[0]))
             return
         start = _program_index(cmd.words)
         if start is None:
@@ -715,215 +454,116 @@ class _Lexer:
             raise self._fail(cmd.error[0], cmd.error[1])
         words = [Word(text, line) for text, line in zip(cmd.words[start:], cmd.lines[start:], strict=True)]
         words[0] = Word(PurePath(words[0].text).name, words[0].line)
-        self.out.append((Command(tuple(words), Origin(self.file, words[0].line)), cmd.notes))
+        environment = {name: (var.value, var.line) for name, var in self.env.items() if var.exported}
+        environment.update((name, (var.value, var.line)) for name, _op, var in cmd.prefix_assignments)
+        for name, value in _unwrap(cmd.words)[1]:
+            if name == "clear":
+                environment.clear()
+            elif name == "unset":
+                environment.pop(value, None)
+            else:
+                environment[name] = (value, words[0].line)
+        unexported = frozenset(name for name in self.env if name not in environment and name != _ALLEXPORT)
+        command = Command(tuple(words), Origin(self.file, words[0].line), tuple(cmd.feeds), environment, unexported)
+        self.out.append((command, cmd.notes))
 
-    def _record(self, assignments: list[tuple[str, str, _Var]]) -> None:
+    def _placeholder_in_assignment(self, cmd: _Cmd) -> None:
+        """`TOKEN=<your-token>` would read a file named `your-token`: a placeholder to fill in, as in a command."""
+        if cmd.error is not None and "placeholder" in cmd.error[0]:
+            raise self._fail(cmd.error[0], cmd.error[1])
+
+    def _declare(self, cmd: _Cmd) -> None:
+        """`export A=1 B`, `declare -x A`, `local A`: record; export marks names the CLI will see."""
+        options = [word for word in cmd.words[1:] if word.startswith("-")]
+        exported = cmd.words[0] == "export" or any("x" in option for option in options)
+        self._record(cmd.declared, exported=exported)
+        if exported:
+            for word in cmd.words[1:]:
+                var = self.env.get(word)
+                if var is not None:
+                    self.env[word] = replace(var, exported=True)
+
+    def _set(self, arguments: list[str]) -> None:
+        """`set -a` (or `-o allexport`) exports every later assignment, until `set +a`."""
+        for index, option in enumerate(arguments):
+            flag = arguments[index + 1] if option in ("-o", "+o") and index + 1 < len(arguments) else ""
+            if (option[:1] == "-" and "a" in option[1:] and option != "-o") or (option == "-o" and flag == "allexport"):
+                self.env[_ALLEXPORT] = _Var("")
+            elif (option[:1] == "+" and "a" in option[1:] and option != "+o") or (option == "+o" and flag == "allexport"):
+                self.env.pop(_ALLEXPORT, None)
+
+    def _cd(self, arguments: list[str]) -> None:
+        """`cd DIR` moves the folder `$(pwd)` names; where to is unknown without an absolute or relative DIR."""
+        folder = self.env.get("PWD")
+        if folder is None:
+            return
+        target = next((word for word in arguments if not word.startswith("-")), "")
+        if not target or "$" in target or "`" in target or target.startswith("~"):
+            self.env.pop("PWD", None)
+            return
+        path = posixpath.normpath(posixpath.join(folder.value, target))
+        self.env["PWD"] = replace(folder, value=path, note=(
+            "working-folder", f"is read as {path}: the input's folder, then `cd {_short(target)}`"))
+
+    def _record(self, assignments: list[tuple[str, str, _Var]], exported: bool = False) -> None:
         for name, operator, var in assignments:
+            old = self.env.get(name)
+            if old is not None and old.given:
+                done = "unset" if operator == "unset" else "assigned"
+                self.file_notes.append(_Note("var-given", Severity.INFO, f"${name} is {done} here; d2k keeps the "
+                                             f"value --var {name} gives", var.line or self.line))
+                continue
             if operator == "unset":
                 self.env.pop(name, None)
-            elif operator == "+=" and name in self.env:
-                old = self.env[name]
-                self.env[name] = _Var(old.value + var.value, old.unresolved + var.unresolved)
-            else:
-                self.env[name] = var
+                continue
+            if operator == "+=" and old is not None:
+                var = replace(var, value=old.value + var.value, unresolved=old.unresolved + var.unresolved)
+            # an assignment keeps a variable's export mark, as in a shell
+            exported_now = exported or _ALLEXPORT in self.env or (old is not None and old.exported)
+            self.env[name] = replace(var, exported=exported_now)
+            if self.ifs:
+                self.ifs[-1].assigned.setdefault(name, []).append((self.ifs[-1].branch, var.line))
 
+    def _cut_short(self, message: str, line: int) -> None:
+        if self.cmd.error is None:
+            self.cmd.error = (message, line)
 
-# sudo/env options that take a value as the next word
-_SUDO_VALUE_OPTIONS = frozenset("ugpCrtUTDRh")
-_SUDO_LONG_VALUE = frozenset({"--user", "--group", "--prompt", "--close-from", "--role", "--type",
-                              "--other-user", "--command-timeout", "--chdir", "--chroot", "--host"})
-_ENV_VALUE_OPTIONS = frozenset("uCS")
-_ENV_LONG_VALUE = frozenset({"--unset", "--chdir", "--split-string"})
-_PLAIN_WRAPPERS = frozenset({"exec", "nohup", "command", "time", "builtin"})
+    def _inner(self, body: str, line: int) -> _Lexer:
+        """A lexer for a script inside this one (a substitution, a here-document): a subshell's copy of the
+        variables, the same expansion budget, and a bounded nesting."""
+        if self.depth >= _MAX_NESTING:
+            raise self._fail("command substitutions or here-documents nested too deeply: simplify the script", line)
+        return _Lexer(body, line, self.file, dict(self.env), depth=self.depth + 1, budget=self.budget)
 
-
-def _skip_options(words: list[str], index: int, short_value: frozenset[str], long_value: frozenset[str]) -> int:
-    """Index of the first word after a wrapper's options (`sudo -E -u root`, `env -u X`)."""
-    while index < len(words):
-        text = words[index]
-        if text == "--":
-            return index + 1
-        if not text.startswith("-") or text == "-":
-            return index
-        if text.startswith("--"):
-            index += 2 if text in long_value else 1
-            continue
-        cluster = text[1:]
-        takes = next((i for i, char in enumerate(cluster) if char in short_value), -1)
-        index += 2 if takes == len(cluster) - 1 else 1
-    return index
-
-
-def _program_index(words: list[str]) -> int | None:
-    """Where docker/podman starts once wrappers (`sudo -E`, `env A=1`, `exec`) are skipped; None: not docker."""
-    index = 0
-    while index < len(words):
-        name = PurePath(words[index]).name if "/" in words[index] else words[index]
-        if name in PROGRAMS:
-            return index
-        if name == "sudo":
-            index = _skip_options(words, index + 1, _SUDO_VALUE_OPTIONS, _SUDO_LONG_VALUE)
-        elif name == "env":
-            index = _skip_options(words, index + 1, _ENV_VALUE_OPTIONS, _ENV_LONG_VALUE)
-        elif name in _PLAIN_WRAPPERS:
-            index = _skip_options(words, index + 1, frozenset("a"), frozenset())
-        else:
-            return None
-        while index < len(words) and _ASSIGNMENT.match(words[index]):
-            index += 1
-    return None
-
-
-# --------------------------------------------------------------------------- Markdown
-
-_MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn"})
-_SCRIPT_SUFFIXES = frozenset({".sh", ".bash", ".zsh", ".ksh"})
-_LOOKS_MARKDOWN = re.compile(r"^[ \t]*(?:```|~~~)|^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|", re.M)
-_FENCE_OPEN = re.compile(r"([ \t]*)(`{3,}|~{3,})(.*)")
-_BACKTICKS = re.compile(r"`+")
-_MENTIONS_PROGRAM = re.compile(r"(?<![\w.-])(?:docker|podman)(?![\w.-])")
-_SHELL_LANGUAGES = frozenset({"", "bash", "sh", "shell", "zsh", "ksh", "dash", "text", "txt", "plain",
-                              "plaintext", "none", "docker", "cli", "terminal", "console", "shell-session",
-                              "shellsession", "sh-session", "bash-session"})
-_CONSOLE_LANGUAGES = frozenset({"console", "shell-session", "shellsession", "sh-session", "bash-session",
-                                "terminal"})
-
-
-@dataclass(frozen=True, slots=True)
-class _Segment:
-    """Shell text found in a document; `guarded`: skipped, not fatal, if it cannot be lexed and has no docker."""
-
-    text: str
-    line: int
-    guarded: bool
-
-
-def _is_markdown(text: str, file: str) -> bool:
-    suffix = PurePath(file).suffix.lower()
-    if suffix in _MARKDOWN_SUFFIXES:
-        return True
-    if suffix in _SCRIPT_SUFFIXES:
-        return False
-    return _LOOKS_MARKDOWN.search(text) is not None
-
-
-def _starts_with_program(text: str) -> bool:
-    """Does this code span / prompt line start a docker command (`$ sudo -E FOO=1 docker ...`)?"""
-    tokens = text.split(None, 16)
-    index = 0
-    if tokens[index:index + 1] == ["$"]:
-        index += 1
-    if tokens[index:index + 1] == ["sudo"]:
-        index += 1
-        while index < len(tokens) and tokens[index].startswith("-"):
-            option = tokens[index]
-            index += 2 if not option.startswith("--") and option[-1] in _SUDO_VALUE_OPTIONS else 1
-    while index < len(tokens) and _ASSIGNMENT.match(tokens[index]):
-        index += 1
-    return index < len(tokens) and PurePath(tokens[index]).name in PROGRAMS
-
-
-def _code_spans(line: str) -> Iterator[str]:
-    """The inline code spans of one line (CommonMark: a run of N backticks closes on the next run of N)."""
-    runs = list(_BACKTICKS.finditer(line))
-    by_length: dict[int, list[int]] = {}
-    for index, run in enumerate(runs):
-        by_length.setdefault(len(run.group()), []).append(index)
-    cursor = {length: 0 for length in by_length}
-    index = 0
-    while index < len(runs):
-        length = len(runs[index].group())
-        same = by_length[length]
-        position = cursor[length]
-        while position < len(same) and same[position] <= index:
-            position += 1
-        cursor[length] = position
-        if position == len(same):
-            index += 1
-            continue
-        closing = same[position]
-        content = line[runs[index].end():runs[closing].start()]
-        if content.startswith(" ") and content.endswith(" ") and content.strip(" "):
-            content = content[1:-1]
-        yield content
-        index = closing + 1
-
-
-def _block_segment(body: list[str], language: str) -> str:
-    """The shell text of a fenced block: a transcript keeps only its prompt lines and their continuations."""
-    console = language in _CONSOLE_LANGUAGES
-    prompted = any(line.lstrip().startswith("$ ") or line.strip() == "$" for line in body)
-    if not prompted and not (console and any(line.lstrip().startswith("# ") for line in body)):
-        return "\n".join(body)
-    kept: list[str] = []
-    continuing = False
-    for line in body:
-        stripped = line.lstrip()
-        if continuing:
-            kept.append(stripped[2:] if stripped.startswith("> ") else line)
-        elif stripped.startswith("$ ") or stripped == "$":
-            kept.append(stripped[1:])
-        elif console and stripped.startswith("# ") and _starts_with_program(stripped[2:]):
-            kept.append(stripped[2:])
-        elif _starts_with_program(stripped):
-            kept.append(stripped)  # a docker command written without its prompt: read, never dropped as output
-        else:
-            kept.append("")
-            continue
-        trailing = len(line) - len(line.rstrip("\\"))
-        continuing = trailing % 2 == 1
-    return "\n".join(kept)
-
-
-def _markdown_segments(text: str, notes: list[Diagnostic], file: str) -> Iterator[_Segment]:
-    lines = text.split("\n")
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        fence = _FENCE_OPEN.fullmatch(line)
-        if fence and not (fence.group(2)[0] == "`" and "`" in fence.group(3)):
-            indent, marker, info = len(fence.group(1)), fence.group(2), fence.group(3).strip()
-            end = index + 1
-            while end < len(lines):
-                closing = lines[end].strip(" \t\r")
-                if len(closing) >= len(marker) and closing == marker[0] * len(closing):
-                    break
-                end += 1
-            body = [_dedent(body_line.rstrip("\r"), indent) for body_line in lines[index + 1:end]]
-            language = info.split()[0].strip("{}.").lower() if info else ""
-            if language in _SHELL_LANGUAGES:
-                yield _Segment(_block_segment(body, language), index + 2, True)
-            elif any(_starts_with_program(body_line.lstrip("$# \t")) for body_line in body if body_line.strip()):
-                notes.append(Diagnostic("skipped-block", Severity.INFO,
-                                        f"a ```{_short(language)} block with docker commands was not read: "
-                                        "only shell blocks (bash, sh, console...) are",
-                                        Origin(file, index + 1)))
-            index = end + 1
-            continue
-        if "`" in line:
-            table_row = line.lstrip().startswith("|")
-            for span in _code_spans(line):
-                if table_row:
-                    span = span.replace("\\|", "|")
-                if _starts_with_program(span):
-                    yield _Segment(span, index + 1, False)
-        index += 1
-
-
-def _dedent(line: str, indent: int) -> str:
-    removable = len(line) - len(line.lstrip(" "))
-    return line[min(removable, indent):]
+    def _inner_commands(self, body: str, line: int, piece: str) -> bool:
+        inner = self._inner(body, line)
+        found = inner.run()
+        self.file_notes.extend(inner.file_notes)
+        for command, notes in found:
+            captured = Feed("output", f"captured by {_short(piece)}", line)
+            self.out.append((replace(command, feeds=(*command.feeds, captured)), notes))
+        return bool(found)
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def extract(text: str, file: str) -> Extraction:
-    """Every docker/podman command in a plain list, shell script or Markdown file (see CONTRACT)."""
+def extract(text: str, file: str, *, variables: Mapping[str, str] | None = None,
+            folder: str | None = None) -> Extraction:
+    """Every docker/podman command in a plain list, shell script or Markdown file (see CONTRACT).
+
+    `variables` (--var NAME=VALUE) are the environment the script starts in, exported; they are the
+    user's answer, so the script's own assignments to them are ignored (reported). `folder` is where
+    the script is taken to run
+    (the input's folder): `$PWD` and `$(pwd)` name it, reported where used.
+    """
     text = text.replace("\r\n", "\n")
     result = Extraction()
     notes = result.diagnostics  # Markdown notes and command notes, in input order
-    env: dict[str, _Var] = {}
+    env = {name: _Var(value, exported=True, given=True) for name, value in (variables or {}).items()}
+    if folder is not None and "PWD" not in env:
+        env["PWD"] = _Var(folder, exported=True, note=(
+            "working-folder", f"is read as the input's folder, {folder}: the script is taken to run there"))
     if _is_markdown(text, file):
         segments: Iterator[_Segment] = _markdown_segments(text, notes, file)
     elif PurePath(file).suffix.lower() in _SCRIPT_SUFFIXES:
@@ -931,10 +571,12 @@ def extract(text: str, file: str) -> Extraction:
     else:  # a plain list may be a pasted terminal session: `$ ` lines are commands, the rest output
         segments = iter([_Segment(_block_segment(text.split("\n"), ""), 1, False)])
     seen: set[tuple[str, str, int]] = set()
+    unset: dict[str, tuple[int, list[int]]] = {}  # variable -> (its diagnostic's index, the lines using it)
     budget = _Budget()
     for segment in segments:
+        lexer = _Lexer(segment.text, segment.line, file, env, budget=budget)
         try:
-            found = _Lexer(segment.text, segment.line, file, env, budget=budget).run()
+            found = lexer.run()
         except InputError:
             if segment.guarded and not _MENTIONS_PROGRAM.search(segment.text):
                 notes.append(Diagnostic("skipped-block", Severity.INFO,
@@ -945,8 +587,20 @@ def extract(text: str, file: str) -> Extraction:
         for command, command_notes in found:
             result.commands.append(command)
             for note in command_notes:
+                if note.variable:
+                    if note.variable in unset:
+                        unset[note.variable][1].append(note.line)
+                        continue
+                    unset[note.variable] = (len(notes), [note.line])
                 key = (note.code, note.message, note.line)
                 if key not in seen:
                     seen.add(key)
                     notes.append(Diagnostic(note.code, note.severity, note.message, Origin(file, note.line)))
+        for note in lexer.file_notes:
+            notes.append(Diagnostic(note.code, note.severity, note.message, Origin(file, note.line)))
+    for name, (index, lines) in unset.items():
+        used = sorted(set(lines))
+        where = f"line {used[0]}" if len(used) == 1 else "lines " + ", ".join(map(str, used))
+        notes[index] = replace(notes[index], message=f"${name} is not set in the input ({where}): kept as written; "
+                                                     f"give its value with --var {name}=VALUE")
     return result
