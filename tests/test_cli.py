@@ -211,7 +211,7 @@ def test_out_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 def test_out_with_json_writes_one_list(tmp_path: Path) -> None:
     out = tmp_path / "k8s"
     assert d2k("from-commands", "samples/voting-app.md", "--out", str(out), "-o", "json", "-q").returncode == 0
-    assert list(folder(out)) == ["list.json"]
+    assert list(folder(out)) == ["kustomization.yaml", "list.json"]  # the List, and Kustomize's index of it
 
 
 def test_out_onto_a_file_is_refused(tmp_path: Path) -> None:
@@ -297,7 +297,7 @@ def test_a_killed_first_write_leaves_no_target_then_the_next_run_cleans_up(tmp_p
     assert len(leftovers(tmp_path)) == 1  # the hidden staging folder, documented in write_folder
     assert d2k("from-commands", str(VOTING), "--out", str(out), "-q").returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s"]
-    assert len(folder(out)) == 10
+    assert len(folder(out)) == 11  # ten objects and kustomization.yaml
 
 
 def test_a_killed_replacement_keeps_the_old_folder(tmp_path: Path) -> None:
