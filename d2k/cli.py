@@ -351,6 +351,8 @@ def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str) 
 
     output, out, report_file = convert.output, convert.out, convert.report
     _check_output(result.objects, k8s_version)
+    if convert.helm is not None and _helm_paths(convert.helm)[1].exists() and not convert.force:
+        raise InputError("exists already: add --force to replace it", str(_helm_paths(convert.helm)[1]))
     if out is not None:
         from d2k.emitters.kustomize import with_kustomization
 
@@ -374,18 +376,19 @@ def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str) 
     return 1 if convert.strict and anything_not_carried(result.report, result.graph) else 0
 
 
+def _helm_paths(helm: Path) -> tuple[Path, Path]:
+    """The chart folder and its secret-values.yaml, beside it (outside the chart, so never packaged)."""
+    from d2k.emitters.helm import SECRET_VALUES
+
+    folder = Path(os.path.abspath(helm))
+    return folder, folder.parent / SECRET_VALUES
+
+
 def _write_forms(result: Any, convert: Convert) -> None:
     """--kustomize and --helm: folders derived from the same objects as the plain output."""
     from d2k.emitters import output as render
 
     app = result.objects[0]["metadata"]["labels"].get("app.kubernetes.io/part-of", "") if result.objects else ""
-    if convert.helm is not None:
-        from d2k.emitters.helm import SECRET_VALUES
-
-        folder = Path(os.path.abspath(convert.helm))
-        secrets = folder.parent / SECRET_VALUES
-        if secrets.exists() and not convert.force:  # checked before anything is written
-            raise InputError("exists already: add --force to replace it", str(secrets))
     if convert.kustomize is not None:
         from d2k.emitters.kustomize import kustomize_tree
 
@@ -394,6 +397,7 @@ def _write_forms(result: Any, convert: Convert) -> None:
     if convert.helm is not None:
         from d2k.emitters.helm import chart
 
+        folder, secrets = _helm_paths(convert.helm)
         files, secret_values = chart(result.objects, name=folder.name, app=app)
         write_folder(folder, files, force=convert.force)
         write_secret_file(secrets, secret_values)

@@ -341,11 +341,12 @@ def _access(obj: Obj, path: tuple[str, ...]) -> list[str]:
         f"{name} ({{{{ {ref((*path, 'type'))} }}}}, port {port}):",
         f'{{{{- if eq {ref((*path, "type"))} "NodePort" }}}}',
         f"  minikube: minikube service {name} -n {ns} --url",
+        f"  kind: kubectl port-forward -n {ns} svc/{name} {port}:{port}   then 127.0.0.1:{port}",
         f"  any cluster: kubectl get svc {name} -n {ns} -o jsonpath='{{.spec.ports[0].nodePort}}'"
         "  then <node address>:<that port>",
         f'{{{{- else if eq {ref((*path, "type"))} "LoadBalancer" }}}}',
         f"  kubectl get svc {name} -n {ns} --watch   (wait for EXTERNAL-IP, then <EXTERNAL-IP>:{port};",
-        "  kind and minikube give one only with cloud-provider-kind / minikube tunnel)",
+        "  minikube needs `minikube tunnel`, kind needs cloud-provider-kind for one)",
         "{{- else }}",
         f"  kubectl port-forward -n {ns} svc/{name} {port}:{port}   then 127.0.0.1:{port}",
         "{{- end }}",
@@ -383,8 +384,10 @@ def _schema(node: Any, path: tuple[str, ...]) -> Obj:
     if path[:1] == ("secrets",) and len(path) == 2:
         return {"type": "object", "properties": {"existingSecret": {"type": "string"}},
                 "additionalProperties": {"type": "string"}}  # fmt: skip
-    if key == "env":
-        return {"type": "object", "additionalProperties": {"type": "string"}}
+    if key == "env":  # --set ENV=1 gives a number; the template quotes it
+        return {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}
+    if key == "tag":
+        return {"type": ["string", "number"]}
     if key == "resources":
         return {"type": "object"}
     if key == "type" and parent in ("service",) or (len(path) > 2 and path[-3] == "services" and key == "type"):
