@@ -286,3 +286,30 @@ def test_an_existing_secret_values_file_is_kept_without_force(tmp_path: Path) ->
     assert done.returncode == 0 and done.stdout == ""  # a chart instead of manifests on stdout
     assert f"helm install NAME {tmp_path / 'votes'} -f {secrets}" in done.stderr
     assert "secrets:" in secrets.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("script", "extra"),
+    [
+        ("docker run -d --name web -p 8080:80 nginx:1.27\n"
+         "docker run -d --name proxy --network container:web -e MODE=x example/proxy:1\n", ()),
+        ("docker run -d --name web -p 8080:80 --restart no -e A=1 nginx@sha256:" + "a" * 64 + "\n",
+         ("--workload", "pod")),
+    ],
+    ids=["sidecar", "pod"],
+)
+def test_sidecars_and_bare_pods_render_the_plain_objects(
+    script: str, extra: tuple[str, ...], tmp_path: Path, helm: str
+) -> None:
+    source = tmp_path / "run.sh"
+    source.write_text(script, encoding="utf-8")
+    folder = write_chart(source, tmp_path / "web", *extra)
+    rendered = render(helm, folder, "-f", str(tmp_path / "secret-values.yaml"))
+    assert isinstance(rendered, list)
+    same_as_plain(rendered, plain(source, *extra))
+    values = yaml.safe_load((folder / "values.yaml").read_text(encoding="utf-8"))
+    if "proxy" in script:  # the sidecar's values are its own, under its name
+        assert values["proxy"]["image"] == {"repository": "example/proxy", "tag": "1", "pullPolicy": ""}
+        assert values["proxy"]["env"] == {"MODE": "x"} and "replicaCount" in values["web"]
+    else:
+        assert values["web"]["image"]["digest"] == "sha256:" + "a" * 64 and "replicaCount" not in values["web"]
