@@ -152,6 +152,27 @@ value is a value). Missing, the install stops and says what to pass; helm lint o
 {{{{- end }}}}
 
 {{{{/*
+How to reach one Service from outside, for its type; an internal one (ClusterIP in the plain output) only
+once a value made it external. Called by NOTES.txt with name, type, port, namespace and internal.
+*/}}}}
+{{{{- define "{chart}.access" -}}}}
+{{{{- if or (not .internal) (ne .type "ClusterIP") }}}}
+
+{{{{ .name }}}} ({{{{ .type }}}}, port {{{{ .port }}}}):
+{{{{- if eq .type "NodePort" }}}}
+  minikube: minikube service {{{{ .name }}}} -n {{{{ .namespace }}}} --url
+  kind: kubectl port-forward -n {{{{ .namespace }}}} svc/{{{{ .name }}}} {{{{ .port }}}}:{{{{ .port }}}}, then 127.0.0.1:{{{{ .port }}}}
+  any cluster: kubectl get svc {{{{ .name }}}} -n {{{{ .namespace }}}} -o jsonpath='{{.spec.ports[0].nodePort}}', then <node address>:<that port>
+{{{{- else if eq .type "LoadBalancer" }}}}
+  kubectl get svc {{{{ .name }}}} -n {{{{ .namespace }}}} --watch, then <EXTERNAL-IP>:{{{{ .port }}}} once it has one
+  (minikube gives one with `minikube tunnel`, kind with cloud-provider-kind)
+{{{{- else }}}}
+  kubectl port-forward -n {{{{ .namespace }}}} svc/{{{{ .name }}}} {{{{ .port }}}}:{{{{ .port }}}}, then 127.0.0.1:{{{{ .port }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+
+{{{{/*
 An image reference from its values: repository, then :tag and @digest when set.
 */}}}}
 {{{{- define "{chart}.image" -}}}}

@@ -325,33 +325,17 @@ class ValuesBuilder:
         for obj in self.objects:
             if obj["kind"] != "Service" or not obj["spec"].get("ports") or "type" not in obj["spec"]:
                 continue
-            lines.extend(_access(obj, self.service_paths[obj["metadata"]["name"]]))
+            lines.append(_access(obj, self.service_paths[obj["metadata"]["name"]], self.chart))
         return "\n".join(lines) + "\n"
 
 
-def _access(obj: Obj, path: tuple[str, ...]) -> list[str]:
-    """How to reach one Service for the type its values give it (internal ones only once made external)."""
-    name, ns = obj["metadata"]["name"], "{{ $.Release.Namespace }}"
+def _access(obj: Obj, path: tuple[str, ...], chart: str) -> str:
+    """One Service's line in NOTES.txt: the `<chart>.access` helper writes the hint for its current type."""
     first = obj["spec"]["ports"][0]
-    port = f"{{{{ {ref((*path, 'ports', camel(first['name']) if first.get('name') else 'port1'))} }}}}"
-    shown = "" if obj["spec"]["type"] != "ClusterIP" else ' | ne "ClusterIP"'
-    return [
-        f"{{{{- if {ref((*path, 'type'))}{shown} }}}}" if shown else f"{{{{- if {ref((*path, 'type'))} }}}}",
-        "",
-        f"{name} ({{{{ {ref((*path, 'type'))} }}}}, port {port}):",
-        f'{{{{- if eq {ref((*path, "type"))} "NodePort" }}}}',
-        f"  minikube: minikube service {name} -n {ns} --url",
-        f"  kind: kubectl port-forward -n {ns} svc/{name} {port}:{port}   then 127.0.0.1:{port}",
-        f"  any cluster: kubectl get svc {name} -n {ns} -o jsonpath='{{.spec.ports[0].nodePort}}'"
-        "  then <node address>:<that port>",
-        f'{{{{- else if eq {ref((*path, "type"))} "LoadBalancer" }}}}',
-        f"  kubectl get svc {name} -n {ns} --watch   (wait for EXTERNAL-IP, then <EXTERNAL-IP>:{port};",
-        "  minikube needs `minikube tunnel`, kind needs cloud-provider-kind for one)",
-        "{{- else }}",
-        f"  kubectl port-forward -n {ns} svc/{name} {port}:{port}   then 127.0.0.1:{port}",
-        "{{- end }}",
-        "{{- end }}",
-    ]
+    port = ref((*path, "ports", camel(first["name"]) if first.get("name") else "port1"))
+    internal = "true" if obj["spec"]["type"] == "ClusterIP" else "false"
+    return (f'{{{{- include "{chart}.access" (dict "name" {quote_go(obj["metadata"]["name"])} '
+            f'"type" {ref((*path, "type"))} "port" {port} "namespace" $.Release.Namespace "internal" {internal}) }}}}')
 
 
 def _relabel(obj: Obj) -> Obj:

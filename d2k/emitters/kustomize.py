@@ -15,6 +15,7 @@ The overlays change only what environments differ in, each change visible in its
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from d2k.emitters.output import to_yaml
@@ -126,8 +127,10 @@ def split_image(image: str) -> tuple[str, str, str]:
 
 
 def service_patch(obj: Obj, service_type: str) -> Obj:
+    """A JSON patch (one line of JSON, which Kustomize reads as YAML) that changes a Service's type."""
+    operation = [{"op": "replace", "path": "/spec/type", "value": service_type}]
     return {"target": {"kind": "Service", "name": obj["metadata"]["name"]},
-            "patch": f"- op: replace\n  path: /spec/type\n  value: {service_type}\n"}  # fmt: skip
+            "patch": json.dumps(operation, separators=(", ", ": "))}  # fmt: skip
 
 
 def pod_spec(obj: Obj) -> Obj | None:
