@@ -123,6 +123,15 @@ def test_seed_overlays_scale_only_stateless_deployments_and_expose_through_load_
     assert "commonLabels" not in text and "patchesJson6902" not in text and "patches:" in text
 
 
+def test_bare_pods_are_never_scaled(tmp_path: Path, kubectl: str) -> None:
+    tree = tmp_path / "kustomize"
+    seed = ROOT / "samples" / "voting-app.md"
+    assert d2k("from-commands", str(seed), "-q", "--workload", "pod", "--kustomize", str(tree)).returncode == 0
+    assert "replicas" not in yaml.safe_load((tree / "overlays" / "prod" / "kustomization.yaml").read_text())
+    built = build(kubectl, tree / "overlays" / "prod")
+    assert by_id(built) == by_id(expected_overlay(plain(seed, "--workload", "pod"), "voting-app", "prod"))
+
+
 def test_an_overlay_over_a_base_with_its_own_namespace_renames_it(tmp_path: Path, kubectl: str) -> None:
     tree = tmp_path / "kustomize"
     assert d2k("from-commands", "samples/voting-app.md", "-q", "-n", "votes", "--kustomize", str(tree)).returncode == 0

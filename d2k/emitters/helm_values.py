@@ -111,8 +111,7 @@ class ValuesBuilder:
         for obj in workloads:
             key = self._key(obj["metadata"]["name"])
             self.values[key] = {}
-            labels = ((obj["spec"].get("template") or {}).get("metadata") or obj["metadata"]).get("labels", {})
-            self.workload_keys.setdefault(labels.get("app.kubernetes.io/name", obj["metadata"]["name"]), key)
+            self.workload_keys.setdefault(_pod_name(obj), key)
             for volume in (pod_spec(obj) or {}).get("volumes", []):
                 claim = volume.get("persistentVolumeClaim", {}).get("claimName")
                 if claim and claim not in self.claim_paths:
