@@ -313,7 +313,9 @@ class ValuesBuilder:
         return header + to_yaml([self.secret_values]).removeprefix("---\n") if self.secret_values else header + "{}\n"
 
     def schema(self) -> Obj:
-        return {"$schema": "http://json-schema.org/draft-07/schema#", **_schema(self.ordered_values(), ())}
+        root = _schema(self.ordered_values(), ())
+        root["properties"]["global"] = {"type": "object"}  # what a parent chart passes to every subchart
+        return {"$schema": "http://json-schema.org/draft-07/schema#", **root}
 
     def notes(self) -> str:
         lines = [
