@@ -99,7 +99,14 @@ class GraphFormat(StrEnum):
 
 OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="yaml (multi-document) or json (a v1 List)")]
 OutDirOpt = Annotated[Path | None, typer.Option("--out", help="write one file per object into this folder")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing --out folder")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing --out, --kustomize or --helm folder")]
+KustomizeOpt = Annotated[
+    Path | None, typer.Option("--kustomize", help="write a Kustomize base/ and overlays/dev, overlays/prod here")
+]
+HelmOpt = Annotated[
+    Path | None,
+    typer.Option("--helm", help="write a Helm chart here (credentials go to secret-values.yaml beside it)"),
+]
 NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="namespace of every object (and emit it)")]
 WorkloadOpt = Annotated[Workload, typer.Option("--workload", help="deployment, or bare pods")]
 ExposeOpt = Annotated[ExposeType, typer.Option(
@@ -151,6 +158,8 @@ class Convert:
     output: Output = Output.yaml
     out: Path | None = None
     force: bool = False
+    kustomize: Path | None = None
+    helm: Path | None = None
     namespace: str = ""
     workload: Workload = Workload.deployment
     expose_type: ExposeType = ExposeType.NodePort
@@ -177,6 +186,8 @@ CONVERT_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("output", OutputOpt),
     ("out", OutDirOpt),
     ("force", ForceOpt),
+    ("kustomize", KustomizeOpt),
+    ("helm", HelmOpt),
     ("namespace", NamespaceOpt),
     ("workload", WorkloadOpt),
     ("expose_type", ExposeOpt),
@@ -488,7 +499,8 @@ def _manifest_inputs(file: str) -> list[tuple[str, str]]:
     if file == "-" or not folder.is_dir():
         return [_read_input(file)]
     paths = sorted(p for p in folder.iterdir()
-                   if p.suffix in (".yaml", ".yml", ".json") and not p.name.startswith(".") and p.is_file())
+                   if p.suffix in (".yaml", ".yml", ".json") and not p.name.startswith(".") and p.is_file()
+                   and p.name != "kustomization.yaml")  # what --out writes for `kubectl apply -k`, not an object
     if not paths:
         raise InputError("no .yaml, .yml or .json file in this folder", file)
     return [_read_input(str(p)) for p in paths]
@@ -523,13 +535,18 @@ def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str) 
 
     output, out, report_file = convert.output, convert.out, convert.report
     _check_output(result.objects, k8s_version)
+    if convert.helm is not None and _helm_paths(convert.helm)[1].exists() and not convert.force:
+        raise InputError("exists already: add --force to replace it", str(_helm_paths(convert.helm)[1]))
     if out is not None:
+        from d2k.emitters.kustomize import with_kustomization
+
         if output is Output.json:
             files = {"list.json": render.to_json(result.objects)}
         else:
             files = render.to_files(result.objects)
-        write_folder(out, files, force=convert.force)
-    else:
+        write_folder(out, with_kustomization(files), force=convert.force)
+    _write_forms(result, convert)
+    if out is None and convert.kustomize is None and convert.helm is None:
         if output is Output.json:
             sys.stdout.write(render.to_json(result.objects))
         else:
@@ -541,6 +558,36 @@ def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str) 
         sys.stderr.write(render_text(result.report, result.graph, result.objects))
         sys.stderr.write(render_reach(result.objects))
     return 1 if convert.strict and anything_not_carried(result.report, result.graph) else 0
+
+
+def _helm_paths(helm: Path) -> tuple[Path, Path]:
+    """The chart folder and its secret-values.yaml, beside it (outside the chart, so never packaged)."""
+    from d2k.emitters.helm import SECRET_VALUES
+
+    folder = Path(os.path.abspath(helm))
+    return folder, folder.parent / SECRET_VALUES
+
+
+def _write_forms(result: Any, convert: Convert) -> None:
+    """--kustomize and --helm: folders derived from the same objects as the plain output."""
+    from d2k.emitters import output as render
+
+    app = result.objects[0]["metadata"]["labels"].get("app.kubernetes.io/part-of", "") if result.objects else ""
+    if convert.kustomize is not None:
+        from d2k.emitters.kustomize import kustomize_tree
+
+        tree = kustomize_tree(result.objects, render.to_files(result.objects), app=app or "app")
+        write_folder(convert.kustomize, tree, force=convert.force)
+    if convert.helm is not None:
+        from d2k.emitters.helm import chart
+
+        folder, secrets = _helm_paths(convert.helm)
+        files, secret_values = chart(result.objects, name=folder.name, app=app)
+        write_folder(folder, files, force=convert.force)
+        write_secret_file(secrets, secret_values)
+        if not convert.quiet:
+            sys.stderr.write(f"d2k: chart in {convert.helm}; credentials in {secrets} (mode 0600, keep it out of "
+                             f"version control): helm install NAME {convert.helm} -f {secrets}\n")
 
 
 def _check_output(objects: list[dict[str, Any]], k8s_version: str) -> None:
@@ -562,6 +609,16 @@ def write_file(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write it: {err.strerror or err}", str(path)) from None
+
+
+def write_secret_file(path: Path, text: str) -> None:
+    """A file only its owner may read (0600) from its first byte: credentials such as secret-values.yaml."""
+    old = os.umask(0o077)
+    try:
+        write_file(path, text)
+    finally:
+        os.umask(old)
+    path.chmod(0o600)
 
 
 def write_folder(out: Path, files: dict[str, str], *, force: bool) -> None:
@@ -613,6 +670,7 @@ def _swap_in(out: Path, files: dict[str, str]) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-new", dir=out.parent))
     try:
         for name, text in files.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)  # base/, overlays/dev/, templates/
             (staging / name).write_text(text, encoding="utf-8")
         staging.chmod(0o755)
         if not out.exists():

