@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
@@ -54,12 +55,12 @@ class ExposeType(StrEnum):
     LoadBalancer = "LoadBalancer"
 
 
-OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="yaml (multi-document) or json (a v1 List)")]
+OutputOpt = Annotated[Output, typer.Option("--output", "-o", case_sensitive=False, help="yaml (multi-document) or json (a v1 List)")]
 OutDirOpt = Annotated[Path | None, typer.Option("--out", help="write one file per object into this folder")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing --out folder")]
 NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="namespace of every object (and emit it)")]
-WorkloadOpt = Annotated[Workload, typer.Option("--workload", help="deployment, or bare pods")]
-ExposeOpt = Annotated[ExposeType, typer.Option("--expose-type", help="Service type for ports published with -p")]
+WorkloadOpt = Annotated[Workload, typer.Option("--workload", case_sensitive=False, help="deployment, or bare pods")]
+ExposeOpt = Annotated[ExposeType, typer.Option("--expose-type", case_sensitive=False, help="Service type for ports published with -p")]
 StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested by each PersistentVolumeClaim")]
 PortOpt = Annotated[
     list[str] | None, typer.Option("--port", help="NAME=PORT[,PORT]: ports of a container others reach")
@@ -252,36 +253,52 @@ def flags() -> None:
 
 def _options(convert: Convert, part_of: str) -> Any:
     from d2k.core import Options
-    from d2k.names import dns1123_label, is_dns1123_label
-    from d2k.quantity import parse_quantity
+    from d2k.names import dns1123_label, is_dns1123_label, is_label_value
 
     namespace = convert.namespace
     if namespace and not is_dns1123_label(namespace):
         raise InputError(f"--namespace {namespace}: not a valid namespace name (lower-case letters, digits, -)")
-    try:
-        parse_quantity(convert.storage_size)
-    except ValueError as err:
-        raise InputError(f"--storage-size: {err}") from None
+    _check_storage_size(convert.storage_size)
+    if convert.part_of and not is_label_value(convert.part_of):
+        raise InputError(f"--part-of {convert.part_of}: not a valid label value (up to 63 letters, digits, "
+                         "-, _ and ., starting and ending with a letter or digit)")
     return Options(
         workload=convert.workload.value,
         expose_type=convert.expose_type.value,
         namespace=namespace,
-        part_of=dns1123_label(part_of, "d2k") if part_of else "",
+        part_of=convert.part_of or (dns1123_label(part_of, "d2k") if part_of else ""),
         storage_size=convert.storage_size,
         k8s_version=_k8s_version(convert.k8s_version),
         port_overrides=_port_overrides(convert.port or []),
     )
 
 
+def _check_storage_size(size: str) -> None:
+    from d2k.quantity import parse_quantity
+
+    try:
+        value = parse_quantity(size)
+    except ValueError as err:
+        raise InputError(f"--storage-size {size}: {err}") from None
+    if size.isdigit():
+        raise InputError(f"--storage-size {size}: {size} bytes? write {size}Gi (or {size}Mi)")
+    if value <= 0:
+        raise InputError(f"--storage-size {size}: give a size above 0, e.g. 1Gi")
+
+
 def _k8s_version(value: str) -> str:
+    """`1.30`, `v1.30` and a patch release `1.30.2` all mean 1.30."""
+    import re
+
     from d2k.validate import DEFAULT_K8S_VERSION, supported_versions
 
     if not value:
         return DEFAULT_K8S_VERSION
     versions = supported_versions()
-    if value.removeprefix("v") not in versions:
-        raise InputError(f"--k8s-version {value}: give one of {versions[0]} to {versions[-1]}")
-    return value.removeprefix("v")
+    match = re.fullmatch(r"v?(\d+\.\d+)(?:\.\d+)?", value)
+    if not match or match.group(1) not in versions:
+        raise InputError(f"--k8s-version {value}: give one of {versions[0]} to {versions[-1]} (e.g. 1.30)")
+    return match.group(1)
 
 
 def _port_overrides(items: list[str]) -> dict[str, list[int]]:
@@ -334,29 +351,55 @@ def _read_input(file: str) -> tuple[str, str]:
 
 
 def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str) -> int:
+    """Validate, check every planned output, write them, then stdout: a failed run writes nothing."""
     from d2k.emitters import output as render
-    from d2k.emitters.report import anything_not_carried, render_reach, render_text, to_json
+    from d2k.emitters.report import render_reach, render_text, strict_failures
 
-    output, out, report_file = convert.output, convert.out, convert.report
     _check_output(result.objects, k8s_version)
-    if out is not None:
-        if output is Output.json:
-            files = {"list.json": render.to_json(result.objects)}
-        else:
-            files = render.to_files(result.objects)
-        write_folder(out, files, force=convert.force)
-    else:
-        if output is Output.json:
+    outputs = _planned_outputs(result, inputs, convert)
+    notes = outputs.run()
+    if convert.out is None:
+        if convert.output is Output.json:
             sys.stdout.write(render.to_json(result.objects))
         else:
             render.write_yaml(result.objects, sys.stdout.write)
         sys.stdout.flush()
-    if report_file is not None:
-        write_file(report_file, to_json(result.report, result.graph, result.objects, inputs))
     if not convert.quiet:
         sys.stderr.write(render_text(result.report, result.graph, result.objects))
         sys.stderr.write(render_reach(result.objects))
-    return 1 if convert.strict and anything_not_carried(result.report, result.graph) else 0
+    for note in notes:
+        sys.stderr.write(f"d2k: {note}\n")
+    failures = strict_failures(result.report, result.graph) if convert.strict else []
+    if failures:
+        sys.stderr.write(f"d2k: --strict: not deployable as is: {'; '.join(failures)}\n")
+    return 1 if failures else 0
+
+
+def _planned_outputs(result: Any, inputs: list[str], convert: Convert) -> Any:
+    """Every file output of the run, one entry per option (a new output option adds its entry here)."""
+    from d2k.emitters import output as render
+    from d2k.emitters.report import to_json
+    from d2k.writer import Outputs, check_file, plan_folder, write_file, write_folder
+
+    outputs = Outputs()
+    objects = result.objects
+    if convert.out is not None:
+        out = convert.out
+        files = ({"list.json": render.to_json(objects)} if convert.output is Output.json
+                 else render.to_files(objects))
+        private = render.secret_files(objects, files)
+        outputs.add(lambda: plan_folder(out, files, force=convert.force, inputs=inputs),
+                    lambda: write_folder(out, files, force=convert.force, private=private, inputs=inputs))
+    if convert.report is not None:
+        report_file = convert.report
+        text = to_json(result.report, result.graph, objects, inputs)
+
+        def write_report() -> list[str]:
+            write_file(report_file, text)
+            return []
+
+        outputs.add(lambda: check_file(report_file, inputs=inputs), write_report)
+    return outputs
 
 
 def _check_output(objects: list[dict[str, Any]], k8s_version: str) -> None:
@@ -368,95 +411,18 @@ def _check_output(objects: list[dict[str, Any]], k8s_version: str) -> None:
         raise InternalError("d2k produced an invalid object: " + problems[0].render())
 
 
-def write_file(path: Path, text: str) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.d2k-tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write it: {err.strerror or err}", str(path)) from None
+def write_file(path: Path, text: str, *, private: bool = False) -> None:
+    """d2k.writer.write_file, kept here for callers of the CLI module."""
+    from d2k.writer import write_file as write
+
+    write(path, text, private=private)
 
 
-def write_folder(out: Path, files: dict[str, str], *, force: bool) -> None:
-    """Fill a hidden staging folder beside `out`, then swap it into place: the old folder or the new, never a mix.
+def write_folder(out: Path, files: dict[str, str], *, force: bool, private: Any = (), inputs: Any = ()) -> list[str]:
+    """d2k.writer.write_folder (the one safe folder writer), kept here for callers of the CLI module."""
+    from d2k.writer import write_folder as write
 
-    Staging folders are named `.OUT.XXXXXXXX.d2k-new` (and `.d2k-old` for the folder being replaced).
-    A run killed half-way may leave one behind; the next run on the same --out puts a moved-aside
-    old folder back (when OUT is missing) and deletes the rest. Runs on one --out must not overlap.
-    """
-    out = Path(os.path.abspath(out))
-    try:
-        _clear_leftovers(out)
-        if out.exists() and not force:
-            raise InputError("exists already: add --force to replace it", str(out))
-        if out.exists() and not out.is_dir():
-            raise InputError("exists and is not a folder", str(out))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        _swap_in(out, files)
-    except OSError as err:
-        raise InputError(f"cannot write it: {err.strerror or err}", str(out)) from None
-
-
-def _staging_names(out: Path) -> Any:
-    import re
-
-    return re.compile(rf"\.{re.escape(out.name)}\.[a-z0-9_]{{8}}\.d2k-(?:new|old)")
-
-
-def _clear_leftovers(out: Path) -> None:
-    """Undo what a killed run left beside `out` (see write_folder)."""
-    import shutil
-
-    if not out.parent.is_dir():
-        return
-    pattern = _staging_names(out)
-    for path in sorted(out.parent.iterdir()):
-        if not pattern.fullmatch(path.name):
-            continue
-        if path.name.endswith(".d2k-old") and not out.exists():
-            os.replace(path, out)  # killed between moving the old folder aside and moving the new one in
-        else:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _swap_in(out: Path, files: dict[str, str]) -> None:
-    import shutil
-    import tempfile
-
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-new", dir=out.parent))
-    try:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        staging.chmod(0o755)
-        if not out.exists():
-            os.replace(staging, out)
-        elif _exchange(staging, out):
-            shutil.rmtree(staging, ignore_errors=True)  # it holds the old folder now
-        else:
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-old", dir=out.parent))
-            os.replace(out, old)  # rename(2) may replace an empty folder
-            os.replace(staging, out)
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return bool(renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)
+    return write(out, files, force=force, private=private, inputs=inputs)
 
 
 def _progress_bar() -> Any:
@@ -483,11 +449,30 @@ def _guard(run: Any, debug: bool) -> NoReturn:
         _traceback(debug)
         _fail(f"d2k: internal error: {err}; please report it (run with --debug for details)", 3)
     except KeyboardInterrupt:
-        _fail("d2k: interrupted", 130)
+        _fail("d2k: interrupted", 128 + _signal_received[0])
+    except BrokenPipeError:
+        _closed_stdout()
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, then exit 3
         _traceback(debug)
         _fail(f"d2k: internal error ({type(err).__name__}): please report it; run with --debug for the traceback", 3)
     raise typer.Exit(code)
+
+
+_signal_received = [int(signal.SIGINT)]  # the signal that interrupted the run: exit 128 + it
+
+
+def _interrupt(signum: int, _frame: Any) -> None:
+    """SIGTERM ends a run as Ctrl-C does: staging folders removed, one line, exit 128 + the signal."""
+    _signal_received[0] = signum
+    raise KeyboardInterrupt
+
+
+def _closed_stdout() -> NoReturn:
+    """The reader went away (`| head`): stop quietly with the status a SIGPIPE death gives (141)."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush of stdout must not fail again
+    raise typer.Exit(128 + signal.SIGPIPE)
 
 
 def _traceback(debug: bool) -> None:
@@ -510,4 +495,5 @@ def main() -> None:
     import gc
 
     gc.disable()
+    signal.signal(signal.SIGTERM, _interrupt)
     app()
