@@ -32,7 +32,7 @@ Examples:
 """
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion, typer's
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -206,8 +206,12 @@ def from_running(
                 raise InputError(f"--filter {item}: give KEY=VALUE, e.g. --filter label=app=web")
             filters.setdefault(key, []).append(value)
         progress = _progress_bar() if sys.stderr.isatty() and not convert.quiet else None
-        found = read_engine(names or None, all=all_, filters=filters or None, project=project or None,
-                            progress=progress)
+        try:
+            found = read_engine(names or None, all=all_, filters=filters or None, project=project or None,
+                                progress=progress)
+        finally:
+            if progress is not None:
+                sys.stderr.write("\n")  # the bar's line ends
         graph = Graph(containers={c.name: c for c in found.containers}, networks=found.networks,
                       volumes=found.volumes)
         rep = Report()
@@ -221,26 +225,34 @@ def from_running(
 
 @app.command("validate")
 def validate(
-    file: Annotated[str, typer.Argument(help="manifests, YAML or JSON; - for stdin")],
+    file: Annotated[str, typer.Argument(help="manifests (YAML or JSON), a folder of them, or - for stdin")],
+    recursive: Annotated[bool, typer.Option("--recursive", "-R", help="read the folder's subfolders too")] = False,
     k8s_version: VersionOpt = "",
     debug: DebugOpt = False,
 ) -> None:
     """Check manifests against the Kubernetes schemas and the API server's own rules."""
 
     def run() -> int:
-        from d2k.validate import DEFAULT_K8S_VERSION, load_manifests, validate_objects
+        from d2k.manifests import locate, read_manifests
+        from d2k.validate import validate_objects
 
-        objects: list[dict[str, Any]] = []
-        for text, path in _manifest_inputs(file):
-            objects.extend(load_manifests(text, path))
-        name = "<stdin>" if file == "-" else file
-        problems = validate_objects(objects, k8s_version or DEFAULT_K8S_VERSION)
+        read = read_manifests(file, recursive=recursive)
+        problems = validate_objects([item.obj for item in read.objects], _k8s_version(k8s_version))
+        where = locate(read.objects)
+        for note in read.notes:
+            typer.echo(f"d2k: {note}", err=True)
         for problem in problems:
-            typer.echo(f"{name}: {problem.render()}", err=True)
-        typer.echo(f"{name}: {len(problems)} problem(s)", err=True)
+            found = where.get((problem.kind, problem.name))
+            typer.echo(f"{found.where() + ': ' if found else ''}{problem.render()}", err=True)
+        typer.echo(f"d2k: {_plural(len(read.objects), 'object')} checked in {_plural(read.files, 'file')}: "
+                   f"{_plural(len(problems), 'problem')}", err=True)
         return 1 if problems else 0
 
     _guard(run, debug)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @app.command("flags")
@@ -313,18 +325,6 @@ def _port_overrides(items: list[str]) -> dict[str, list[int]]:
             raise InputError(f"--port {item}: give NAME=PORT, e.g. --port db=5432")
         overrides.setdefault(name, []).extend(numbers)
     return overrides
-
-
-def _manifest_inputs(file: str) -> list[tuple[str, str]]:
-    """A folder (what --out writes) is read file by file: its visible *.yaml, *.yml and *.json, by name."""
-    folder = Path(file)
-    if file == "-" or not folder.is_dir():
-        return [_read_input(file)]
-    paths = sorted(p for p in folder.iterdir()
-                   if p.suffix in (".yaml", ".yml", ".json") and not p.name.startswith(".") and p.is_file())
-    if not paths:
-        raise InputError("no .yaml, .yml or .json file in this folder", file)
-    return [_read_input(str(p)) for p in paths]
 
 
 def _default_part_of(name: str) -> str:
@@ -426,12 +426,13 @@ def write_folder(out: Path, files: dict[str, str], *, force: bool, private: Any 
 
 
 def _progress_bar() -> Any:
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\rreading containers [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
+    """`reading 40/100 containers, 1/2 images` on one line of a terminal's stderr."""
+    counts: dict[str, tuple[int, int]] = {}
+
+    def show(kind: str, done: int, total: int) -> None:
+        counts[kind] = (done, total)
+        parts = ", ".join(f"{d}/{t} {k}" for k, (d, t) in counts.items())
+        sys.stderr.write(f"\rreading {parts}")
         sys.stderr.flush()
 
     return show

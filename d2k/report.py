@@ -24,7 +24,8 @@ class Severity(StrEnum):
 # carried over. A new diagnostic of that sort adds its code here; nothing else changes.
 PLACEHOLDERS: frozenset[str] = frozenset({
     "secret-empty",  # a credential given without a value: the Secret holds an empty string
-    "unresolved-variable",  # `$(pwd)`, `$HOME`, `$TAG` kept as written
+    "unresolved-variable",  # `$HOME`, `$TAG`, `${arr[@]}` kept as written
+    "command-substitution",  # `$(pwd)`, backquotes: not run, kept as written
     "service-renamed",  # a host name callers use is not a valid Service name: they must be changed
 })
 

@@ -173,7 +173,7 @@ def test_validate_reads_stdin_a_file_and_an_out_folder(tmp_path: Path) -> None:
     out = tmp_path / "k8s"
     assert d2k("from-commands", "samples/voting-app.md", "--out", str(out), "-q").returncode == 0
     done = d2k("validate", str(out))
-    assert done.returncode == 0 and done.stderr == f"{out}: 0 problem(s)\n"
+    assert done.returncode == 0 and done.stderr == "d2k: 10 objects checked in 10 files: 0 problems\n"
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: BAD\n", encoding="utf-8")
     done = d2k("validate", str(bad))
