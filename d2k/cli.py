@@ -1,7 +1,9 @@
 """The command line: options in, call the core, write files, print the report, derive the exit code.
 
-Exit codes: 0 converted; 1 with --strict when something was not carried over; 2 bad input
-or an unreachable engine; 3 a bug in d2k (its own output failed validation, or a crash).
+Exit codes: 0 converted; 1 with --strict when the output is not deployable as is (something not
+carried over, or a placeholder to fill: d2k.report.PLACEHOLDERS); 2 bad input, an output path d2k
+must not or cannot write, or an unreachable engine (nothing written); 3 a bug in d2k (its own
+output failed validation, or a crash); 130/143 interrupted (SIGINT/SIGTERM); 141 stdout closed.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ class ExposeType(StrEnum):
 
 
 OutputOpt = Annotated[Output, typer.Option("--output", "-o", case_sensitive=False, help="yaml (multi-document) or json (a v1 List)")]
-OutDirOpt = Annotated[Path | None, typer.Option("--out", help="write one file per object into this folder")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing --out folder")]
+OutDirOpt = Annotated[Path | None, typer.Option("--out", help="write one file per object into this folder (d2k owns only the files it wrote there)")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="replace the files an earlier d2k run wrote in --out (never other files)")]
 NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="namespace of every object (and emit it)")]
 WorkloadOpt = Annotated[Workload, typer.Option("--workload", case_sensitive=False, help="deployment, or bare pods")]
 ExposeOpt = Annotated[ExposeType, typer.Option("--expose-type", case_sensitive=False, help="Service type for ports published with -p")]
@@ -65,8 +67,8 @@ StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested 
 PortOpt = Annotated[
     list[str] | None, typer.Option("--port", help="NAME=PORT[,PORT]: ports of a container others reach")
 ]
-ReportOpt = Annotated[Path | None, typer.Option("--report", help="also write the report as JSON to this file")]
-StrictOpt = Annotated[bool, typer.Option("--strict", help="exit 1 when anything was not carried over")]
+ReportOpt = Annotated[Path | None, typer.Option("--report", help="also write the report as JSON to this file (checked before anything is written)")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="exit 1 unless deployable as is: nothing left out, no placeholder to fill")]
 VersionOpt = Annotated[str, typer.Option("--k8s-version", help="target Kubernetes version (1.25 to 1.37)")]
 PartOfOpt = Annotated[str, typer.Option("--part-of", help="app.kubernetes.io/part-of label (default: input name)")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print no report on stderr")]

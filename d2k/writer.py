@@ -60,9 +60,10 @@ def write_file(path: Path, text: str, *, private: bool = False) -> None:
         _create(tmp, text, private)
         os.replace(tmp, path)
     except OSError as err:
+        raise InputError(f"cannot write it: {err.strerror or err}", str(path)) from None
+    finally:  # also when interrupted (SIGINT, SIGTERM)
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write it: {err.strerror or err}", str(path)) from None
 
 
 def check_file(path: Path, *, inputs: Iterable[str] = ()) -> None:
