@@ -72,8 +72,13 @@ def read_manifests(target: str, *, recursive: bool) -> Read:
 
 def _files(folder: Path, recursive: bool, notes: list[str]) -> list[Path]:
     """The visible *.yaml, *.yml and *.json of a folder, by name; subfolders with -R (a note without)."""
+    from d2k.writer import COMMIT
+
     found: list[Path] = []
     chart = (folder / "Chart.yaml").is_file()
+    if (folder / COMMIT).is_dir():
+        notes.append(f"{folder}: holds an interrupted d2k write ({COMMIT}): the next d2k run with this --out "
+                     "completes it")
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue

@@ -7,9 +7,12 @@ file, and replaces its own only with `force`, naming those the user edited since
 
 A write is atomic as a set:
 - a new folder is filled beside OUT as `.OUT.XXXXXXXX.d2k-new`, then renamed into place in one step;
-- an existing folder gets its new files staged inside it (`OUT/.d2k-staging-XXXXXXXX`); renaming that
-  folder to `OUT/.d2k-commit` is the commit point; the files are then moved in one by one, the stale
-  ones removed, and the new manifest moved in last. A run killed before the commit leaves the old set
+- a folder holding only d2k's files is replaced the same way, the two folders exchanged in one step
+  (Linux renameat2); a reader sees the old set or the new, never a mix;
+- a folder holding other files too (or where the exchange is not available) gets its new files
+  staged inside it (`OUT/.d2k-staging-XXXXXXXX`); renaming that folder to `OUT/.d2k-commit` is the
+  commit point; the files are then moved in one by one, the stale ones removed, and the new manifest
+  moved in last. A run killed before the commit leaves the old set
   (its staging folder is removed by the next run); a run killed after it leaves `.d2k-commit`, which
   the next run on the same OUT completes before anything else, so the folder ends with the new set.
 Runs on one OUT must not overlap. Files holding credentials (`private`) are created 0600; everything
@@ -23,6 +26,8 @@ import hashlib
 import os
 import re
 import shutil
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -245,6 +250,9 @@ def _write_new(out: Path, files: dict[str, str], private: set[str]) -> None:
 
 
 def _write_existing(plan: Plan, files: dict[str, str], private: set[str]) -> None:
+    """A folder of d2k's files only is swapped whole (readers never see a mix); one with others gets the journal."""
+    if _only_owned(plan.out, plan.owned) and _swap(plan.out, files, private, plan.owned):
+        return
     staging = Path(tempfile.mkdtemp(prefix=_STAGING, dir=plan.out))
     try:
         _fill(staging, files, private)
@@ -253,6 +261,48 @@ def _write_existing(plan: Plan, files: dict[str, str], private: set[str]) -> Non
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     recover(plan.out)
+
+
+def _only_owned(out: Path, owned: dict[str, str]) -> bool:
+    folders = {str(parent) for name in owned for parent in Path(name).parents}
+    for path in out.rglob("*"):
+        name = str(path.relative_to(out))
+        if path.is_symlink() or (path.is_dir() and name not in folders) or (
+                not path.is_dir() and name not in owned and name != MANIFEST):
+            return False
+    return True
+
+
+def _swap(out: Path, files: dict[str, str], private: set[str], owned: dict[str, str]) -> bool:
+    """Fill a folder beside `out` and exchange the two in one step; False (nothing changed) where the system cannot."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-new", dir=out.parent))
+    try:
+        _fill(staging, files, private)
+        staging.chmod(stat.S_IMODE(out.stat().st_mode))
+        if not _exchange(staging, out):
+            return False
+        # `staging` holds the old folder now: a file someone put there since _only_owned looked goes back
+        mine = {name.split("/", 1)[0] for name in owned} | {MANIFEST}
+        for path in staging.iterdir():
+            if path.name not in mine and not (out / path.name).exists():
+                os.replace(path, out / path.name)
+        return True
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return bool(renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)
 
 
 def recover(out: Path) -> None:

@@ -325,6 +325,45 @@ def test_a_replacement_killed_after_its_commit_is_completed_by_the_next_run(tmp_
     (out / "mine.txt").write_text("mine\n", encoding="utf-8")
     kill_midway("apply", WEBSHOP, out)
     assert (out / COMMIT).is_dir()  # committed, half applied
+    assert f"d2k: {out}: holds an interrupted d2k write (.d2k-commit)" in d2k("validate", str(out)).stderr
     done = d2k("from-commands", str(VOTING), "--out", str(out), "-q")  # completes it, then refuses (no --force)
     assert done.returncode == 2 and "earlier d2k run" in done.stderr
     assert tree(out) == {**fresh_write(WEBSHOP, tmp_path), "mine.txt": b"mine\n"}
+
+
+def test_a_folder_of_d2k_files_only_is_swapped_whole_one_with_others_in_place(tmp_path: Path) -> None:
+    """Only d2k's files: the folders are exchanged in one step (a new inode). Others there: d2k's files move."""
+    dedicated, shared = tmp_path / "dedicated", tmp_path / "shared"
+    for out in (dedicated, shared):
+        assert d2k("from-commands", str(VOTING), "--out", str(out), "-q").returncode == 0
+    (shared / "mine.txt").write_text("mine\n", encoding="utf-8")
+    before = {out: out.stat().st_ino for out in (dedicated, shared)}
+    for out in (dedicated, shared):
+        assert d2k("from-commands", str(WEBSHOP), "--out", str(out), "--force", "-q").returncode == 0
+    assert dedicated.stat().st_ino != before[dedicated] and shared.stat().st_ino == before[shared]
+    expected = fresh_write(WEBSHOP, tmp_path)
+    assert tree(dedicated) == expected and tree(shared) == {**expected, "mine.txt": b"mine\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dedicated", "expected-webshop", "shared"]
+
+
+def test_a_dedicated_folder_killed_while_staging_keeps_the_old_set(tmp_path: Path) -> None:
+    out = tmp_path / "k8s"
+    assert d2k("from-commands", str(VOTING), "--out", str(out), "-q").returncode == 0
+    old = tree(out)
+    kill_midway("staging", WEBSHOP, out)
+    assert tree(out) == old and [p.name.endswith(".d2k-new") for p in tmp_path.iterdir()].count(True) == 1
+    assert d2k("from-commands", str(WEBSHOP), "--out", str(out), "--force", "-q").returncode == 0
+    assert tree(out) == fresh_write(WEBSHOP, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["expected-webshop", "k8s"]
+
+
+def test_without_an_exchange_the_journal_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import d2k.writer
+
+    monkeypatch.setattr(d2k.writer, "_exchange", lambda a, b: False)
+    out = tmp_path / "k8s"
+    write_folder(out, {"a.yaml": "a\n", "b.yaml": "b\n"}, force=False)
+    inode = out.stat().st_ino
+    write_folder(out, {"c.yaml": "c\n"}, force=True)
+    assert sorted(tree(out)) == [MANIFEST, "c.yaml"] and out.stat().st_ino == inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s"]
