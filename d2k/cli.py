@@ -220,7 +220,7 @@ def from_running(
         rep.extend(found.diagnostics)
         options = _options(convert, convert.part_of or project or "")
         result = convert_graph(graph, report=rep, options=options)
-        return _finish(result, ["engine"], convert, options.k8s_version)
+        return _finish(result, ["engine"], convert, options.k8s_version, read=[])
 
     _guard(run, convert.debug)
 
@@ -352,13 +352,16 @@ def _read_input(file: str) -> tuple[str, str]:
         raise InputError(f"not UTF-8 text (byte 0x{data[err.start]:02x}): save the file as UTF-8", name, line) from None
 
 
-def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str) -> int:
-    """Validate, check every planned output, write them, then stdout: a failed run writes nothing."""
+def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str, *,
+            read: list[str] | None = None) -> int:
+    """Validate, check every planned output, write them, then stdout: a failed run writes nothing.
+
+    `inputs` name the inputs in the report; `read` the files read (default: `inputs`), never written over."""
     from d2k.emitters import output as render
     from d2k.emitters.report import render_reach, render_text, strict_failures
 
     _check_output(result.objects, k8s_version)
-    outputs = _planned_outputs(result, inputs, convert)
+    outputs = _planned_outputs(result, inputs, inputs if read is None else read, convert)
     notes = outputs.run()
     if convert.out is None:
         if convert.output is Output.json:
@@ -377,7 +380,7 @@ def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str) 
     return 1 if failures else 0
 
 
-def _planned_outputs(result: Any, inputs: list[str], convert: Convert) -> Any:
+def _planned_outputs(result: Any, inputs: list[str], read: list[str], convert: Convert) -> Any:
     """Every file output of the run, one entry per option (a new output option adds its entry here)."""
     from d2k.emitters import output as render
     from d2k.emitters.report import to_json
@@ -390,8 +393,8 @@ def _planned_outputs(result: Any, inputs: list[str], convert: Convert) -> Any:
         files = ({"list.json": render.to_json(objects)} if convert.output is Output.json
                  else render.to_files(objects))
         private = render.secret_files(objects, files)
-        outputs.add(lambda: plan_folder(out, files, force=convert.force, inputs=inputs),
-                    lambda: write_folder(out, files, force=convert.force, private=private, inputs=inputs))
+        outputs.add(lambda: plan_folder(out, files, force=convert.force, inputs=read),
+                    lambda: write_folder(out, files, force=convert.force, private=private, inputs=read))
     if convert.report is not None:
         report_file = convert.report
         text = to_json(result.report, result.graph, objects, inputs)
@@ -400,7 +403,7 @@ def _planned_outputs(result: Any, inputs: list[str], convert: Convert) -> Any:
             write_file(report_file, text)
             return []
 
-        outputs.add(lambda: check_file(report_file, inputs=inputs), write_report)
+        outputs.add(lambda: check_file(report_file, inputs=read), write_report)
     return outputs
 
 
