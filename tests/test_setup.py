@@ -43,7 +43,7 @@ def copy_of_the_repository(dest: Path) -> Path:
 
 @pytest.mark.timeout(900)
 def test_the_readme_commands_set_up_with_the_system_python(tmp_path: Path) -> None:
-    repo = copy_of_the_repository(tmp_path / "d2k")
+    repo = copy_of_the_repository(tmp_path / "repo")
     env = stock_env(tmp_path)
     pep668 = subprocess.run(["python3", "-m", "pip", "install", "--dry-run", "--no-deps", "."], cwd=repo, env=env,
                             capture_output=True, text=True, timeout=300)
