@@ -1,7 +1,9 @@
 """The command line: options in, call the core, write files, print the report, derive the exit code.
 
-Exit codes: 0 converted; 1 with --strict when something was not carried over; 2 bad input
-or an unreachable engine; 3 a bug in d2k (its own output failed validation, or a crash).
+Exit codes: 0 converted; 1 with --strict when the output is not deployable as is (something not
+carried over, or a placeholder to fill: d2k.report.PLACEHOLDERS); 2 bad input, an output path d2k
+must not or cannot write, or an unreachable engine (nothing written); 3 a bug in d2k (its own
+output failed validation, or a crash); 130/143 interrupted (SIGINT/SIGTERM); 141 stdout closed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
@@ -59,7 +62,7 @@ def _optional_values(argv: list[str]) -> list[str]:
 
 
 app = _App(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion, typer's
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -97,9 +100,12 @@ class GraphFormat(StrEnum):
     png = "png"
 
 
-OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="yaml (multi-document) or json (a v1 List)")]
-OutDirOpt = Annotated[Path | None, typer.Option("--out", help="write one file per object into this folder")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing --out, --kustomize or --helm folder")]
+OutputOpt = Annotated[Output, typer.Option(
+    "--output", "-o", case_sensitive=False, help="yaml (multi-document) or json (a v1 List)")]
+OutDirOpt = Annotated[Path | None, typer.Option(
+    "--out", help="write one file per object into this folder (d2k owns only the files it wrote there)")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="replace the files an earlier d2k run wrote in --out, --kustomize or --helm (never other files)")]
 KustomizeOpt = Annotated[
     Path | None, typer.Option("--kustomize", help="write a Kustomize base/ and overlays/dev, overlays/prod here")
 ]
@@ -108,9 +114,9 @@ HelmOpt = Annotated[
     typer.Option("--helm", help="write a Helm chart here (credentials go to secret-values.yaml beside it)"),
 ]
 NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="namespace of every object (and emit it)")]
-WorkloadOpt = Annotated[Workload, typer.Option("--workload", help="deployment, or bare pods")]
+WorkloadOpt = Annotated[Workload, typer.Option("--workload", case_sensitive=False, help="deployment, or bare pods")]
 ExposeOpt = Annotated[ExposeType, typer.Option(
-    "--expose-type", help="Service type for ports published with -p (ClusterIP: behind --ingress)")]
+    "--expose-type", case_sensitive=False, help="Service type for ports published with -p (ClusterIP: behind --ingress)")]
 StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested by each PersistentVolumeClaim")]
 PortOpt = Annotated[
     list[str] | None, typer.Option("--port", help="NAME=PORT[,PORT]: ports of a container others reach")
@@ -118,8 +124,10 @@ PortOpt = Annotated[
 VarOpt = Annotated[
     list[str] | None, typer.Option("--var", help="NAME=VALUE: a variable the input uses but never sets")
 ]
-ReportOpt = Annotated[Path | None, typer.Option("--report", help="also write the report as JSON to this file")]
-StrictOpt = Annotated[bool, typer.Option("--strict", help="exit 1 when anything was not carried over")]
+ReportOpt = Annotated[Path | None, typer.Option(
+    "--report", help="also write the report as JSON to this file (checked before anything is written)")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="exit 1 unless deployable as is: nothing left out, no placeholder to fill")]
 VersionOpt = Annotated[str, typer.Option("--k8s-version", help="target Kubernetes version (1.25 to 1.37)")]
 PartOfOpt = Annotated[str, typer.Option("--part-of", help="app.kubernetes.io/part-of label (default: input name)")]
 NetpolOpt = Annotated[NetworkPolicies, typer.Option(
@@ -282,7 +290,7 @@ def from_running(
         graph, rep = _engine_graph(names, all_, filter_, project, quiet=convert.quiet)
         options = _options(convert, convert.part_of or project or "")
         result = convert_graph(graph, report=rep, options=options)
-        return _finish(result, ["engine"], convert, options.k8s_version)
+        return _finish(result, ["engine"], convert, options.k8s_version, read=[])
 
     _guard(run, convert.debug)
 
@@ -335,8 +343,12 @@ def _engine_graph(
             raise InputError(f"--filter {item}: give KEY=VALUE, e.g. --filter label=app=web")
         filters.setdefault(key, []).append(value)
     progress = _progress_bar() if sys.stderr.isatty() and not quiet else None
-    found = read_engine(names or None, all=all_, filters=filters or None, project=project or None,
-                        progress=progress)
+    try:
+        found = read_engine(names or None, all=all_, filters=filters or None, project=project or None,
+                            progress=progress)
+    finally:
+        if progress is not None:
+            sys.stderr.write("\n")  # the bar's line ends
     graph = Graph(containers={c.name: c for c in found.containers}, networks=found.networks, volumes=found.volumes)
     rep = Report()
     rep.extend(found.diagnostics)
@@ -386,26 +398,34 @@ def graph(
 
 @app.command("validate")
 def validate(
-    file: Annotated[str, typer.Argument(help="manifests, YAML or JSON; - for stdin")],
+    file: Annotated[str, typer.Argument(help="manifests (YAML or JSON), a folder of them, or - for stdin")],
+    recursive: Annotated[bool, typer.Option("--recursive", "-R", help="read the folder's subfolders too")] = False,
     k8s_version: VersionOpt = "",
     debug: DebugOpt = False,
 ) -> None:
     """Check manifests against the Kubernetes schemas and the API server's own rules."""
 
     def run() -> int:
-        from d2k.validate import DEFAULT_K8S_VERSION, load_manifests, validate_objects
+        from d2k.manifests import locate, read_manifests
+        from d2k.validate import validate_objects
 
-        objects: list[dict[str, Any]] = []
-        for text, path in _manifest_inputs(file):
-            objects.extend(load_manifests(text, path))
-        name = "<stdin>" if file == "-" else file
-        problems = validate_objects(objects, k8s_version or DEFAULT_K8S_VERSION)
+        read = read_manifests(file, recursive=recursive)
+        problems = validate_objects([item.obj for item in read.objects], _k8s_version(k8s_version))
+        where = locate(read.objects)
+        for note in read.notes:
+            typer.echo(f"d2k: {note}", err=True)
         for problem in problems:
-            typer.echo(f"{name}: {problem.render()}", err=True)
-        typer.echo(f"{name}: {len(problems)} problem(s)", err=True)
+            found = where.get((problem.kind, problem.name))
+            typer.echo(f"{found.where() + ': ' if found else ''}{problem.render()}", err=True)
+        typer.echo(f"d2k: {_plural(len(read.objects), 'object')} checked in {_plural(read.files, 'file')}: "
+                   f"{_plural(len(problems), 'problem')}", err=True)
         return 1 if problems else 0
 
     _guard(run, debug)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @app.command("flags")
@@ -426,16 +446,15 @@ def compose_keys() -> None:
 
 def _options(convert: Convert, part_of: str) -> Any:
     from d2k.core import Options
-    from d2k.names import dns1123_label, is_dns1123_label
-    from d2k.quantity import parse_quantity
+    from d2k.names import dns1123_label, is_dns1123_label, is_label_value
 
     namespace = convert.namespace
     if namespace and not is_dns1123_label(namespace):
         raise InputError(f"--namespace {namespace}: not a valid namespace name (lower-case letters, digits, -)")
-    try:
-        parse_quantity(convert.storage_size)
-    except ValueError as err:
-        raise InputError(f"--storage-size: {err}") from None
+    _check_storage_size(convert.storage_size)
+    if convert.part_of and not is_label_value(convert.part_of):
+        raise InputError(f"--part-of {convert.part_of}: not a valid label value (up to 63 letters, digits, "
+                         "-, _ and ., starting and ending with a letter or digit)")
     ingress = None
     if convert.ingress or convert.ingress_class or convert.tls_secret or convert.http:
         from d2k.emitters.ingress import IngressOptions, check_options
@@ -446,7 +465,7 @@ def _options(convert: Convert, part_of: str) -> Any:
         workload=convert.workload.value,
         expose_type=convert.expose_type.value,
         namespace=namespace,
-        part_of=dns1123_label(part_of, "d2k") if part_of else "",
+        part_of=convert.part_of or (dns1123_label(part_of, "d2k") if part_of else ""),
         storage_size=convert.storage_size,
         k8s_version=_k8s_version(convert.k8s_version),
         port_overrides=_port_overrides(convert.port or []),
@@ -468,15 +487,32 @@ def _variables(items: list[str]) -> dict[str, str]:
     return variables
 
 
+def _check_storage_size(size: str) -> None:
+    from d2k.quantity import parse_quantity
+
+    try:
+        value = parse_quantity(size)
+    except ValueError as err:
+        raise InputError(f"--storage-size {size}: {err}") from None
+    if size.isdigit():
+        raise InputError(f"--storage-size {size}: {size} bytes? write {size}Gi (or {size}Mi)")
+    if value <= 0:
+        raise InputError(f"--storage-size {size}: give a size above 0, e.g. 1Gi")
+
+
 def _k8s_version(value: str) -> str:
+    """`1.30`, `v1.30` and a patch release `1.30.2` all mean 1.30."""
+    import re
+
     from d2k.validate import DEFAULT_K8S_VERSION, supported_versions
 
     if not value:
         return DEFAULT_K8S_VERSION
     versions = supported_versions()
-    if value.removeprefix("v") not in versions:
-        raise InputError(f"--k8s-version {value}: give one of {versions[0]} to {versions[-1]}")
-    return value.removeprefix("v")
+    match = re.fullmatch(r"v?(\d+\.\d+)(?:\.\d+)?", value)
+    if not match or match.group(1) not in versions:
+        raise InputError(f"--k8s-version {value}: give one of {versions[0]} to {versions[-1]} (e.g. 1.30)")
+    return match.group(1)
 
 
 def _port_overrides(items: list[str]) -> dict[str, list[int]]:
@@ -491,19 +527,6 @@ def _port_overrides(items: list[str]) -> dict[str, list[int]]:
             raise InputError(f"--port {item}: give NAME=PORT, e.g. --port db=5432")
         overrides.setdefault(name, []).extend(numbers)
     return overrides
-
-
-def _manifest_inputs(file: str) -> list[tuple[str, str]]:
-    """A folder (what --out writes) is read file by file: its visible *.yaml, *.yml and *.json, by name."""
-    folder = Path(file)
-    if file == "-" or not folder.is_dir():
-        return [_read_input(file)]
-    paths = sorted(p for p in folder.iterdir()
-                   if p.suffix in (".yaml", ".yml", ".json") and not p.name.startswith(".") and p.is_file()
-                   and p.name != "kustomization.yaml")  # what --out writes for `kubectl apply -k`, not an object
-    if not paths:
-        raise InputError("no .yaml, .yml or .json file in this folder", file)
-    return [_read_input(str(p)) for p in paths]
 
 
 def _default_part_of(name: str) -> str:
@@ -529,35 +552,91 @@ def _read_input(file: str) -> tuple[str, str]:
         raise InputError(f"not UTF-8 text (byte 0x{data[err.start]:02x}): save the file as UTF-8", name, line) from None
 
 
-def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str) -> int:
+def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str, *,
+            read: list[str] | None = None) -> int:
+    """Validate, check every planned output, write them, then stdout: a failed run writes nothing.
+
+    `inputs` name the inputs in the report; `read` the files read (default: `inputs`), never written over."""
     from d2k.emitters import output as render
-    from d2k.emitters.report import anything_not_carried, render_reach, render_text, to_json
+    from d2k.emitters.report import render_reach, render_text, strict_failures
 
-    output, out, report_file = convert.output, convert.out, convert.report
     _check_output(result.objects, k8s_version)
-    if convert.helm is not None and _helm_paths(convert.helm)[1].exists() and not convert.force:
-        raise InputError("exists already: add --force to replace it", str(_helm_paths(convert.helm)[1]))
-    if out is not None:
-        from d2k.emitters.kustomize import with_kustomization
-
-        if output is Output.json:
-            files = {"list.json": render.to_json(result.objects)}
-        else:
-            files = render.to_files(result.objects)
-        write_folder(out, with_kustomization(files), force=convert.force)
-    _write_forms(result, convert)
-    if out is None and convert.kustomize is None and convert.helm is None:
-        if output is Output.json:
+    outputs = _planned_outputs(result, inputs, inputs if read is None else read, convert)
+    notes = outputs.run()
+    if convert.out is None and convert.kustomize is None and convert.helm is None:
+        if convert.output is Output.json:
             sys.stdout.write(render.to_json(result.objects))
         else:
             render.write_yaml(result.objects, sys.stdout.write)
         sys.stdout.flush()
-    if report_file is not None:
-        write_file(report_file, to_json(result.report, result.graph, result.objects, inputs))
     if not convert.quiet:
         sys.stderr.write(render_text(result.report, result.graph, result.objects))
         sys.stderr.write(render_reach(result.objects))
-    return 1 if convert.strict and anything_not_carried(result.report, result.graph) else 0
+    for note in notes:
+        sys.stderr.write(f"d2k: {note}\n")
+    failures = strict_failures(result.report, result.graph) if convert.strict else []
+    if failures:
+        sys.stderr.write(f"d2k: --strict: not deployable as is: {'; '.join(failures)}\n")
+    return 1 if failures else 0
+
+
+def _planned_outputs(result: Any, inputs: list[str], read: list[str], convert: Convert) -> Any:
+    """Every file output of the run, one entry per option (a new output option adds its entry here)."""
+    from d2k.emitters import output as render
+    from d2k.emitters.report import to_json
+    from d2k.writer import Outputs, check_file, plan_folder, write_file, write_folder
+
+    outputs = Outputs()
+    objects = result.objects
+    if convert.out is not None:
+        from d2k.emitters.kustomize import with_kustomization
+
+        out = convert.out
+        files = with_kustomization({"list.json": render.to_json(objects)} if convert.output is Output.json
+                                   else render.to_files(objects))
+        private = render.secret_files(objects, {k: v for k, v in files.items() if k != "kustomization.yaml"})
+        outputs.add(lambda: plan_folder(out, files, force=convert.force, inputs=read),
+                    lambda: write_folder(out, files, force=convert.force, private=private, inputs=read))
+    app = objects[0]["metadata"]["labels"].get("app.kubernetes.io/part-of", "") if objects else ""
+    if convert.kustomize is not None:
+        from d2k.emitters.kustomize import kustomize_tree
+
+        kustomize = convert.kustomize
+        plain = render.to_files(objects)
+        tree = kustomize_tree(objects, plain, app=app or "app")
+        tree_private = {f"base/{name}" for name in render.secret_files(objects, plain)}
+        outputs.add(lambda: plan_folder(kustomize, tree, force=convert.force, inputs=read),
+                    lambda: write_folder(kustomize, tree, force=convert.force, private=tree_private, inputs=read))
+    if convert.helm is not None:
+        from d2k.emitters.helm import chart
+
+        folder, secrets = _helm_paths(convert.helm)
+        chart_files, secret_values = chart(objects, name=folder.name, app=app)
+
+        def check_secret_values() -> None:
+            check_file(secrets, inputs=read)
+            if secrets.exists() and not convert.force:
+                raise InputError("exists already: add --force to replace it", str(secrets))
+
+        def write_secret_values() -> list[str]:
+            write_file(secrets, secret_values, private=True)
+            return [] if convert.quiet else [
+                f"chart in {convert.helm}; credentials in {secrets} (mode 0600, keep it out of version control): "
+                f"helm install NAME {convert.helm} -f {secrets}"]
+
+        outputs.add(lambda: plan_folder(folder, chart_files, force=convert.force, inputs=read),
+                    lambda: write_folder(folder, chart_files, force=convert.force, inputs=read))
+        outputs.add(check_secret_values, write_secret_values)
+    if convert.report is not None:
+        report_file = convert.report
+        text = to_json(result.report, result.graph, objects, inputs)
+
+        def write_report() -> list[str]:
+            write_file(report_file, text)
+            return []
+
+        outputs.add(lambda: check_file(report_file, inputs=read), write_report)
+    return outputs
 
 
 def _helm_paths(helm: Path) -> tuple[Path, Path]:
@@ -566,28 +645,6 @@ def _helm_paths(helm: Path) -> tuple[Path, Path]:
 
     folder = Path(os.path.abspath(helm))
     return folder, folder.parent / SECRET_VALUES
-
-
-def _write_forms(result: Any, convert: Convert) -> None:
-    """--kustomize and --helm: folders derived from the same objects as the plain output."""
-    from d2k.emitters import output as render
-
-    app = result.objects[0]["metadata"]["labels"].get("app.kubernetes.io/part-of", "") if result.objects else ""
-    if convert.kustomize is not None:
-        from d2k.emitters.kustomize import kustomize_tree
-
-        tree = kustomize_tree(result.objects, render.to_files(result.objects), app=app or "app")
-        write_folder(convert.kustomize, tree, force=convert.force)
-    if convert.helm is not None:
-        from d2k.emitters.helm import chart
-
-        folder, secrets = _helm_paths(convert.helm)
-        files, secret_values = chart(result.objects, name=folder.name, app=app)
-        write_folder(folder, files, force=convert.force)
-        write_secret_file(secrets, secret_values)
-        if not convert.quiet:
-            sys.stderr.write(f"d2k: chart in {convert.helm}; credentials in {secrets} (mode 0600, keep it out of "
-                             f"version control): helm install NAME {convert.helm} -f {secrets}\n")
 
 
 def _check_output(objects: list[dict[str, Any]], k8s_version: str) -> None:
@@ -599,115 +656,28 @@ def _check_output(objects: list[dict[str, Any]], k8s_version: str) -> None:
         raise InternalError("d2k produced an invalid object: " + problems[0].render())
 
 
-def write_file(path: Path, text: str) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.d2k-tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write it: {err.strerror or err}", str(path)) from None
+def write_file(path: Path, text: str, *, private: bool = False) -> None:
+    """d2k.writer.write_file, kept here for callers of the CLI module."""
+    from d2k.writer import write_file as write
+
+    write(path, text, private=private)
 
 
-def write_secret_file(path: Path, text: str) -> None:
-    """A file only its owner may read (0600) from its first byte: credentials such as secret-values.yaml."""
-    old = os.umask(0o077)
-    try:
-        write_file(path, text)
-    finally:
-        os.umask(old)
-    path.chmod(0o600)
+def write_folder(out: Path, files: dict[str, str], *, force: bool, private: Any = (), inputs: Any = ()) -> list[str]:
+    """d2k.writer.write_folder (the one safe folder writer), kept here for callers of the CLI module."""
+    from d2k.writer import write_folder as write
 
-
-def write_folder(out: Path, files: dict[str, str], *, force: bool) -> None:
-    """Fill a hidden staging folder beside `out`, then swap it into place: the old folder or the new, never a mix.
-
-    Staging folders are named `.OUT.XXXXXXXX.d2k-new` (and `.d2k-old` for the folder being replaced).
-    A run killed half-way may leave one behind; the next run on the same --out puts a moved-aside
-    old folder back (when OUT is missing) and deletes the rest. Runs on one --out must not overlap.
-    """
-    out = Path(os.path.abspath(out))
-    try:
-        _clear_leftovers(out)
-        if out.exists() and not force:
-            raise InputError("exists already: add --force to replace it", str(out))
-        if out.exists() and not out.is_dir():
-            raise InputError("exists and is not a folder", str(out))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        _swap_in(out, files)
-    except OSError as err:
-        raise InputError(f"cannot write it: {err.strerror or err}", str(out)) from None
-
-
-def _staging_names(out: Path) -> Any:
-    import re
-
-    return re.compile(rf"\.{re.escape(out.name)}\.[a-z0-9_]{{8}}\.d2k-(?:new|old)")
-
-
-def _clear_leftovers(out: Path) -> None:
-    """Undo what a killed run left beside `out` (see write_folder)."""
-    import shutil
-
-    if not out.parent.is_dir():
-        return
-    pattern = _staging_names(out)
-    for path in sorted(out.parent.iterdir()):
-        if not pattern.fullmatch(path.name):
-            continue
-        if path.name.endswith(".d2k-old") and not out.exists():
-            os.replace(path, out)  # killed between moving the old folder aside and moving the new one in
-        else:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _swap_in(out: Path, files: dict[str, str]) -> None:
-    import shutil
-    import tempfile
-
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-new", dir=out.parent))
-    try:
-        for name, text in files.items():
-            (staging / name).parent.mkdir(parents=True, exist_ok=True)  # base/, overlays/dev/, templates/
-            (staging / name).write_text(text, encoding="utf-8")
-        staging.chmod(0o755)
-        if not out.exists():
-            os.replace(staging, out)
-        elif _exchange(staging, out):
-            shutil.rmtree(staging, ignore_errors=True)  # it holds the old folder now
-        else:
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".d2k-old", dir=out.parent))
-            os.replace(out, old)  # rename(2) may replace an empty folder
-            os.replace(staging, out)
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return bool(renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)
+    return write(out, files, force=force, private=private, inputs=inputs)
 
 
 def _progress_bar() -> Any:
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\rreading containers [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
+    """`reading 40/100 containers, 1/2 images` on one line of a terminal's stderr."""
+    counts: dict[str, tuple[int, int]] = {}
+
+    def show(kind: str, done: int, total: int) -> None:
+        counts[kind] = (done, total)
+        parts = ", ".join(f"{d}/{t} {k}" for k, (d, t) in counts.items())
+        sys.stderr.write(f"\rreading {parts}")
         sys.stderr.flush()
 
     return show
@@ -725,11 +695,30 @@ def _guard(run: Any, debug: bool) -> NoReturn:
         _traceback(debug)
         _fail(f"d2k: internal error: {err}; please report it (run with --debug for details)", 3)
     except KeyboardInterrupt:
-        _fail("d2k: interrupted", 130)
+        _fail("d2k: interrupted", 128 + _signal_received[0])
+    except BrokenPipeError:
+        _closed_stdout()
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, then exit 3
         _traceback(debug)
         _fail(f"d2k: internal error ({type(err).__name__}): please report it; run with --debug for the traceback", 3)
     raise typer.Exit(code)
+
+
+_signal_received = [int(signal.SIGINT)]  # the signal that interrupted the run: exit 128 + it
+
+
+def _interrupt(signum: int, _frame: Any) -> None:
+    """SIGTERM ends a run as Ctrl-C does: staging folders removed, one line, exit 128 + the signal."""
+    _signal_received[0] = signum
+    raise KeyboardInterrupt
+
+
+def _closed_stdout() -> NoReturn:
+    """The reader went away (`| head`): stop quietly with the status a SIGPIPE death gives (141)."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush of stdout must not fail again
+    raise typer.Exit(128 + signal.SIGPIPE)
 
 
 def _traceback(debug: bool) -> None:
@@ -752,4 +741,5 @@ def main() -> None:
     import gc
 
     gc.disable()
+    signal.signal(signal.SIGTERM, _interrupt)
     app()

@@ -57,6 +57,9 @@ def check_references(graph: Graph, inf: Inference) -> None:
         for target, flag, origin in targets:
             if target not in graph.containers:
                 where = origin or c.origin
+                if _from_engine(where):
+                    raise InputError(f"{flag} {target}: container {target} is not among the containers read: "
+                                     "name it too, or use --all", where.file)
                 raise InputError(
                     f"{flag} {target}: no container named {target} in the input: add its docker run line first",
                     where.file,
@@ -64,6 +67,11 @@ def check_references(graph: Graph, inf: Inference) -> None:
                 )
             if target == c.name:
                 raise InputError(f"{flag} {target}: a container cannot refer to itself", c.origin.file, c.origin.line)
+
+
+def _from_engine(origin: Origin) -> bool:
+    """Containers read from an engine have no input line (`container NAME`, line 0): errors speak of containers."""
+    return origin.line == 0
 
 
 def group_pods(graph: Graph, inf: Inference) -> None:
@@ -236,6 +244,11 @@ def plan_waits(graph: Graph, inf: Inference) -> None:
 
 def resolve_ports(graph: Graph, inf: Inference) -> None:
     """Ports others may use: --port overrides, else -p/--expose, else the image catalog (and the engine's EXPOSE)."""
+    unknown = sorted(set(inf.port_overrides) - set(graph.containers))
+    if unknown:
+        names = list(graph.containers)
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise InputError(f"--port {unknown[0]}=...: no container is named {unknown[0]} (the containers: {shown})")
     for c in graph.containers.values():
         override = inf.port_overrides.get(c.name)
         if override is not None:
@@ -334,7 +347,8 @@ def _internal_ports(c: Container, host: str, graph: Graph, inf: Inference) -> tu
         callers = sorted({e.consumer for e in graph.edges if e.provider == c.name})
         raise InputError(
             f"{c.name} is reached by {', '.join(callers) or 'others'} as {host} but its ports are unknown: "
-            f"add --port {c.name}=PORT (or --expose PORT to its docker run line)",
+            f"add --port {c.name}=PORT"
+            + ("" if _from_engine(c.origin) else " (or --expose PORT to its docker run line)"),
             c.origin.file,
             c.origin.line,
         )

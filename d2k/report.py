@@ -19,6 +19,17 @@ class Severity(StrEnum):
     NOT_CARRIED = "not-carried"
 
 
+# Codes of diagnostics that leave a placeholder in the output: the manifests apply, but the app would
+# not work until the user fills it in. --strict ("deployable as is") fails on them as on anything not
+# carried over. A new diagnostic of that sort adds its code here; nothing else changes.
+PLACEHOLDERS: frozenset[str] = frozenset({
+    "secret-empty",  # a credential given without a value: the Secret holds an empty string
+    "unresolved-variable",  # `$HOME`, `$TAG`, `${arr[@]}` kept as written
+    "command-substitution",  # `$(pwd)`, backquotes: not run, kept as written
+    "service-renamed",  # a host name callers use is not a valid Service name: they must be changed
+})
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str  # stable, kebab-case, e.g. "unresolved-variable"
@@ -26,6 +37,11 @@ class Diagnostic:
     message: str  # never contains a credential value
     origin: Origin | None = None
     container: str | None = None  # the container it concerns, None for the whole input
+
+    @property
+    def blocking(self) -> bool:
+        """What makes the output not deployable as is: not carried over, or a placeholder (see PLACEHOLDERS)."""
+        return self.severity is Severity.NOT_CARRIED or self.code in PLACEHOLDERS
 
     def render(self) -> str:
         where = f"{self.origin.where()}: " if self.origin else ""

@@ -1612,10 +1612,15 @@ def load_manifests(text: str, file: str) -> list[dict[str, Any]]:
 
     Malformed input raises InputError(message, file, line).
     """
+    return [obj for obj, _number, _line in load_located(text, file)]
+
+
+def load_located(text: str, file: str) -> list[tuple[dict[str, Any], int, int]]:
+    """load_manifests with where each object was: (object, document number, line), for messages."""
     stripped = text.lstrip()
     is_json = stripped.startswith("{") or stripped.startswith("[")
     documents = _documents_json(text, file) if is_json else _documents_yaml(text, file)
-    objects: list[dict[str, Any]] = []
+    objects: list[tuple[dict[str, Any], int, int]] = []
     for number, (document, line) in enumerate(documents, start=1):
         if document is None:
             continue
@@ -1635,7 +1640,7 @@ def load_manifests(text: str, file: str) -> list[dict[str, Any]]:
             for i, item in enumerate(items):
                 if not isinstance(item, dict):
                     raise InputError(f"document {number}: List.items[{i}] is not an object", file, line)
-                objects.append(item)
+                objects.append((item, number, line))
         else:
-            objects.append(document)
+            objects.append((document, number, line))
     return objects

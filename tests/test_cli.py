@@ -1,8 +1,7 @@
 """The command line as users meet it: `python -m d2k` in a subprocess, its exit codes, streams and files.
 
-Also: byte-identical output across PYTHONHASHSEED values, and what an --out write killed half-way
-leaves behind (the old folder or nothing, never a mix; hidden staging folders, cleaned up by the
-next run on the same --out, as d2k.cli.write_folder documents).
+Also: byte-identical output across PYTHONHASHSEED values. What --out may write, and what a killed
+write leaves behind: tests/test_writer.py.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,24 +17,17 @@ import pytest
 import yaml
 
 from d2k import __version__
-from d2k.cli import write_folder
-from d2k.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file() and not p.name.startswith("."))
 VOTING = ROOT / "samples" / "voting-app.md"
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-STAGING = re.compile(r"\..+\.[a-z0-9_]{8}\.d2k-(new|old)")
 
 
 def d2k(*args: str, cwd: Path = ROOT, stdin: str | None = None, env: dict[str, str] | None = None
         ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "d2k", *args], capture_output=True, text=True, cwd=cwd,
                           input=stdin, env=env or ENV, timeout=120)
-
-
-def folder(path: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(path.iterdir())}
 
 
 # ---- version, help, commands
@@ -182,144 +173,13 @@ def test_validate_reads_stdin_a_file_and_an_out_folder(tmp_path: Path) -> None:
     out = tmp_path / "k8s"
     assert d2k("from-commands", "samples/voting-app.md", "--out", str(out), "-q").returncode == 0
     done = d2k("validate", str(out))
-    assert done.returncode == 0 and done.stderr == f"{out}: 0 problem(s)\n"
+    assert done.returncode == 0 and done.stderr == (
+        f"d2k: {out / 'kustomization.yaml'}: skipped: a Kustomize file (kubectl apply -k reads it)\n"
+        "d2k: 10 objects checked in 10 files: 0 problems\n")
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: BAD\n", encoding="utf-8")
     done = d2k("validate", str(bad))
     assert done.returncode == 1 and "Service/BAD" in done.stderr
-
-
-# ---- --out
-
-
-def test_out_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
-    out = tmp_path / "k8s"
-    assert d2k("from-commands", "samples/voting-app.md", "--out", str(out), "-q").returncode == 0
-    first = folder(out)
-    assert "db-deployment.yaml" in first and all(name.endswith(".yaml") for name in first)
-    done = d2k("from-commands", "samples/webshop.sh", "--out", str(out), "-q")
-    assert done.returncode == 2 and done.stderr == f"d2k: {out}: exists already: add --force to replace it\n"
-    assert folder(out) == first
-    (out / "stale.yaml").write_text("kind: Stale\n", encoding="utf-8")
-    assert d2k("from-commands", "samples/webshop.sh", "--out", str(out), "--force", "-q").returncode == 0
-    fresh = tmp_path / "fresh"
-    assert d2k("from-commands", "samples/webshop.sh", "--out", str(fresh), "-q").returncode == 0
-    assert folder(out) == folder(fresh)  # replaced as a whole: no stale file, no file of the old run
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "k8s"]
-
-
-def test_out_with_json_writes_one_list(tmp_path: Path) -> None:
-    out = tmp_path / "k8s"
-    assert d2k("from-commands", "samples/voting-app.md", "--out", str(out), "-o", "json", "-q").returncode == 0
-    assert list(folder(out)) == ["kustomization.yaml", "list.json"]  # the List, and Kustomize's index of it
-
-
-def test_out_onto_a_file_is_refused(tmp_path: Path) -> None:
-    target = tmp_path / "k8s"
-    target.write_text("not a folder", encoding="utf-8")
-    done = d2k("from-commands", "samples/voting-app.md", "--out", str(target), "--force", "-q")
-    assert done.returncode == 2 and "not a folder" in done.stderr
-    assert target.read_text(encoding="utf-8") == "not a folder"
-
-
-def test_write_folder_without_an_atomic_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where renameat2 is missing the old folder is moved aside, then the new one in."""
-    import d2k.cli
-
-    monkeypatch.setattr(d2k.cli, "_exchange", lambda a, b: False)
-    out = tmp_path / "k8s"
-    write_folder(out, {"a.yaml": "a\n", "b.yaml": "b\n"}, force=False)
-    with pytest.raises(InputError, match="exists already"):
-        write_folder(out, {"c.yaml": "c\n"}, force=False)
-    write_folder(out, {"c.yaml": "c\n"}, force=True)
-    assert folder(out) == {"c.yaml": b"c\n"} and [p.name for p in tmp_path.iterdir()] == ["k8s"]
-
-
-# A child that converts with --out and stops for good at a chosen point of the write; the parent
-# waits for its "stopped" line on stdout (d2k itself writes nothing there with --out), then kills it.
-INTERRUPTED = """
-import os, sys, time, pathlib
-import d2k.cli
-
-where = sys.argv.pop(1)
-original_write, original_replace = pathlib.Path.write_text, os.replace
-written = 0
-
-def stop():
-    sys.__stdout__.write("stopped\\n")
-    sys.__stdout__.flush()
-    time.sleep(3600)
-
-def write_text(self, *args, **kwargs):
-    global written
-    result = original_write(self, *args, **kwargs)
-    if self.parent.name.endswith(".d2k-new"):
-        written += 1
-        if where == "staging" and written == 2:
-            stop()
-    return result
-
-def replace(src, dst):
-    if where == "swap" and str(src).endswith(".d2k-new"):
-        stop()
-    return original_replace(src, dst)
-
-pathlib.Path.write_text = write_text
-os.replace = replace
-if where == "swap":
-    d2k.cli._exchange = lambda a, b: False
-sys.argv = ["d2k", *sys.argv[1:]]
-d2k.cli.main()
-"""
-
-
-def kill_midway(where: str, sample: Path, out: Path) -> None:
-    child = subprocess.Popen([sys.executable, "-c", INTERRUPTED, where, "from-commands", str(sample), "--out",
-                              str(out), "--force", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, cwd=ROOT, env=ENV)
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline() == "stopped\n", child.stderr.read() if child.stderr else ""
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.communicate()
-
-
-def leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if STAGING.fullmatch(p.name))
-
-
-def test_a_killed_first_write_leaves_no_target_then_the_next_run_cleans_up(tmp_path: Path) -> None:
-    out = tmp_path / "k8s"
-    kill_midway("staging", VOTING, out)
-    assert not out.exists()
-    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []  # nothing half-named k8s
-    assert len(leftovers(tmp_path)) == 1  # the hidden staging folder, documented in write_folder
-    assert d2k("from-commands", str(VOTING), "--out", str(out), "-q").returncode == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s"]
-    assert len(folder(out)) == 11  # ten objects and kustomization.yaml
-
-
-def test_a_killed_replacement_keeps_the_old_folder(tmp_path: Path) -> None:
-    out = tmp_path / "k8s"
-    assert d2k("from-commands", str(VOTING), "--out", str(out), "-q").returncode == 0
-    old = folder(out)
-    kill_midway("staging", ROOT / "samples" / "webshop.sh", out)
-    assert folder(out) == old
-    assert d2k("from-commands", "samples/webshop.sh", "--out", str(out), "--force", "-q").returncode == 0
-    assert folder(out) != old and sorted(p.name for p in tmp_path.iterdir()) == ["k8s"]
-
-
-def test_a_kill_between_the_two_renames_is_undone_by_the_next_run(tmp_path: Path) -> None:
-    """Without an atomic exchange, a kill after moving the old folder aside leaves it hidden: put back."""
-    out = tmp_path / "k8s"
-    assert d2k("from-commands", str(VOTING), "--out", str(out), "-q").returncode == 0
-    old = folder(out)
-    kill_midway("swap", ROOT / "samples" / "webshop.sh", out)
-    assert not out.exists() and [name.endswith(".d2k-old") for name in leftovers(tmp_path)].count(True) == 1
-    done = d2k("from-commands", "samples/webshop.sh", "--out", str(out), "-q")
-    assert done.returncode == 2 and "exists already" in done.stderr  # the old folder is back, so no overwrite
-    assert folder(out) == old and sorted(p.name for p in tmp_path.iterdir()) == ["k8s"]
 
 
 # ---- the same bytes whatever the hash seed

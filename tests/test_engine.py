@@ -453,13 +453,13 @@ def test_hundred_containers_cost_one_list_one_inspect_each_and_one_per_image(eng
         return send(request, **kwargs)
 
     counted.send = counting_send  # every HTTP request goes through Session.send
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[str, int, int]] = []
     try:
         result = read_engine(
             all=True,
             filters={"label": [f"d2k.test={p}"]},
             client=counted,
-            progress=lambda d, t: seen.append((d, t)),
+            progress=lambda k, d, t: seen.append((k, d, t)),
         )
     finally:
         counted.close()
@@ -468,7 +468,8 @@ def test_hundred_containers_cost_one_list_one_inspect_each_and_one_per_image(eng
     assert {method for method, _ in requests} == {"GET"}  # read-only
     assert sum("/containers/json" in path for _, path in requests) == 1
     assert sum(path.endswith("/json") and "/images/" in path for _, path in requests) == 1
-    assert seen[-1] == (101, 101) and len(seen) == 101
+    assert [s for s in seen if s[0] == "containers"] == [("containers", i, 100) for i in range(1, 101)]
+    assert [s for s in seen if s[0] == "images"] == [("images", 1, 1)] and len(seen) == 101
     assert [c.name for c in result.containers] == [f"{p}-{i:03d}" for i in range(100)]
 
 

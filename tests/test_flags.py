@@ -219,7 +219,7 @@ VARIANTS: list[tuple[str, str, Fate, str, dict[str, Any]]] = [
      {"pod dnsConfig nameservers": ["1.1.1.1", "1.0.0.1", "8.8.8.8"]}),
     ("--entrypoint", "--entrypoint '' alpine sh", M, "reset", {"ctr command": ["sh"], "ctr args": MISSING}),
     # Docker leaves a bare KEY out when the CLI's environment lacks it (tests/test_differential.py shows it)
-    ("-e", "-e HOME_DIR alpine", A, "left out", {"ctr env": MISSING}),
+    ("-e", "-e HOME_DIR alpine", N, "left out", {"ctr env": MISSING}),
     ("--env-file", "--env-file nowhere.env alpine", A, "kubectl create configmap",
      {"ConfigMap/alpine-env data": {}}),
     ("--gpus", "--gpus all alpine", A, "nvidia.com/gpu", {"ctr resources limits nvidia.com/gpu": 1}),

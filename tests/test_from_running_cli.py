@@ -66,3 +66,19 @@ def test_unreachable_engine_is_one_line_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("d2k: ") and len(done.stderr.strip().splitlines()) == 1
     assert "DOCKER_HOST" in done.stderr
+
+
+@pytest.mark.engine
+def test_from_running_errors_speak_of_containers_not_input_lines(engine: Any, made: Any) -> None:
+    target, web, data, side = (f"{made.prefix}-{n}" for n in ("redis", "web", "data", "side"))
+    made.run(f"docker run -d --name {target} redis")
+    made.run(f"docker run -d --name {web} --link {target}:cache redis")
+    made.run(f"docker run -d --name {data} --volumes-from {target} redis")
+    made.run(f"docker run -d --name {side} --network container:{target} redis")
+    for name, flag in ((web, "--link"), (data, "--volumes-from"), (side, "--network")):
+        done = d2k("from-running", name)
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr == (f"d2k: container {name}: {flag} {target}: container {target} is not among the "
+                               "containers read: name it too, or use --all\n")
+    port = d2k("from-running", target, "--port", "nope=80")
+    assert port.returncode == 2 and port.stderr == f"d2k: --port nope=...: no container is named nope (the containers: {target})\n"

@@ -197,8 +197,8 @@ def test_probes_switch_off_one_by_one(tmp_path: Path, helm: str) -> None:
         db = next(o for o in rendered if o["kind"] == "Deployment" and o["metadata"]["name"] == "shop-db")
         return sorted(k for k in db["spec"]["template"]["spec"]["containers"][0] if k.endswith("Probe"))
 
-    assert probes() == ["livenessProbe", "readinessProbe"]
-    assert probes("--set", "shopDb.probes.liveness.enabled=false") == ["readinessProbe"]
+    assert probes() == ["readinessProbe"]  # a healthcheck is a readiness probe (Docker never restarts on it)
+    assert probes("--set", "shopDb.probes.readiness.enabled=false") == []
 
 
 def test_persistence_size_and_storage_class(tmp_path: Path, helm: str) -> None:
@@ -309,7 +309,7 @@ def test_sidecars_and_bare_pods_render_the_plain_objects(
     same_as_plain(rendered, plain(source, *extra))
     values = yaml.safe_load((folder / "values.yaml").read_text(encoding="utf-8"))
     if "proxy" in script:  # the sidecar's values are its own, under its name
-        assert values["proxy"]["image"] == {"repository": "example/proxy", "tag": "1", "pullPolicy": ""}
+        assert values["proxy"]["image"] == {"repository": "example/proxy", "tag": "1", "pullPolicy": "IfNotPresent"}
         assert values["proxy"]["env"] == {"MODE": "x"} and "replicaCount" in values["web"]
     else:
         assert values["web"]["image"]["digest"] == "sha256:" + "a" * 64 and "replicaCount" not in values["web"]

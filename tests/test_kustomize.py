@@ -51,7 +51,8 @@ def test_out_folder_builds_the_plain_objects(sample: Path, output: str, tmp_path
     out = tmp_path / "k8s"
     assert d2k("from-commands", str(sample), "-q", "-o", output, "--out", str(out)).returncode == 0
     index = yaml.safe_load((out / "kustomization.yaml").read_text(encoding="utf-8"))
-    assert index["resources"] == sorted(p.name for p in out.iterdir() if p.name != "kustomization.yaml")
+    written = sorted(p.name for p in out.iterdir() if p.name != "kustomization.yaml" and not p.name.startswith("."))
+    assert index["resources"] == written and (out / ".d2k-manifest").is_file()  # d2k's own record is no resource
     assert by_id(build(kubectl, out)) == by_id(plain(sample))
 
 
@@ -59,7 +60,8 @@ def test_validate_reads_an_out_folder_without_its_kustomization(tmp_path: Path) 
     out = tmp_path / "k8s"
     assert d2k("from-commands", "samples/voting-app.md", "-q", "--out", str(out)).returncode == 0
     done = d2k("validate", str(out))
-    assert done.returncode == 0 and done.stderr.endswith(": 0 problem(s)\n"), done.stderr
+    assert done.returncode == 0 and done.stderr.endswith(" checked in 10 files: 0 problems\n"), done.stderr
+    assert "kustomization.yaml: skipped" in done.stderr
 
 
 def expected_overlay(objects: list[Obj], app: str, env: str) -> list[Obj]:

@@ -16,7 +16,8 @@ def test_readme_example_is_the_seed_report() -> None:
 
 def test_readme_opens_with_the_two_setup_commands() -> None:
     first_block = README.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
-    assert first_block[0].startswith("python3 -m pip install . && python3 -m d2k from-commands samples/voting-app.md")
+    assert first_block[0].startswith("python3 -m venv .venv && .venv/bin/pip install . && "
+                                     ".venv/bin/d2k from-commands samples/voting-app.md")
     assert first_block[1].startswith("bash tests/run.sh")
     assert "bash tests/run.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 

@@ -553,4 +553,6 @@ def service(plan: ServicePlan, graph: Graph, options: EmitOptions) -> Obj:
             entry["nodePort"] = p.node_port
         ports.append(entry)
     spec: Obj = {"type": plan.type, "selector": {NAME_LABEL: workload}, "ports": ports}
-    return {"apiVersion": "v1", "kind": "Service", "metadata": _metadata(plan.name, options), "spec": spec}
+    # the workload's own app.kubernetes.io/* labels, so `kubectl get all -l app.kubernetes.io/name=db` finds both
+    meta = _metadata(plan.name, options, {NAME_LABEL: workload})
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}

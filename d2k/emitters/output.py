@@ -174,9 +174,31 @@ def to_json(objects: list[dict[str, Any]]) -> str:
 
 
 def file_name(obj: dict[str, Any]) -> str:
-    """`<name>-<kind>.yaml`, e.g. `vote-deployment.yaml`."""
-    return f"{obj['metadata']['name']}-{obj['kind'].lower()}.yaml"
+    """`<name>-<kind>.yaml` (`vote-deployment.yaml`), the kind not doubled: Secret db-secret is `db-secret.yaml`."""
+    name, kind = obj["metadata"]["name"], obj["kind"].lower()
+    return f"{name}.yaml" if name.endswith(f"-{kind}") else f"{name}-{kind}.yaml"
+
+
+def file_names(objects: list[dict[str, Any]]) -> list[str]:
+    """The file of each object. Unique: where a short name (`x-secret.yaml` for Secret x-secret) is also
+    another object's (Secret x), both keep the long form `<name>-<kind>.yaml`."""
+    short = [file_name(obj) for obj in objects]
+    counts: dict[str, int] = {}
+    for name in short:
+        counts[name] = counts.get(name, 0) + 1
+    return [name if counts[name] == 1 else f"{obj['metadata']['name']}-{obj['kind'].lower()}.yaml"
+            for name, obj in zip(short, objects, strict=True)]
 
 
 def to_files(objects: list[dict[str, Any]]) -> dict[str, str]:
-    return {file_name(obj): to_yaml([obj]) for obj in objects}
+    """One file per object (file_names)."""
+    return {name: to_yaml([obj]) for name, obj in zip(file_names(objects), objects, strict=True)}
+
+
+def secret_files(objects: list[dict[str, Any]], files: dict[str, str]) -> set[str]:
+    """The files of `files` (to_files's, or one list.json) that hold a Secret: d2k writes them 0600."""
+    if not any(obj.get("kind") == "Secret" for obj in objects):
+        return set()
+    if list(files) == ["list.json"]:
+        return {"list.json"}
+    return {name for name, obj in zip(file_names(objects), objects, strict=True) if obj.get("kind") == "Secret"}

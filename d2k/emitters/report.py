@@ -19,7 +19,7 @@ _MARK = {Severity.INFO: "info", Severity.APPROXIMATED: "approximated", Severity.
 def _container_diagnostics(report: Report, graph: Graph) -> tuple[dict[str, list[Diagnostic]], list[Diagnostic]]:
     per: dict[str, list[Diagnostic]] = {name: [] for name in graph.containers}
     general: list[Diagnostic] = []
-    for d in report.diagnostics:
+    for d in dict.fromkeys(report.diagnostics):  # one line for a diagnostic reported twice
         (per[d.container] if d.container in per else general).append(d)
     return per, general
 
@@ -44,16 +44,18 @@ def render_text(report: Report, graph: Graph, objects: list[dict[str, Any]]) -> 
     kinds: dict[str, int] = {}
     for obj in objects:
         kinds[obj["kind"]] = kinds.get(obj["kind"], 0) + 1
-    made = ", ".join(f"{n} {_plural(k) if n > 1 else k}" for k, n in kinds.items())
-    lines.append(f"d2k: {len(graph.containers)} containers -> {made}")
+    made = ", ".join(_count(n, k) for k, n in kinds.items())
+    lines.append(f"d2k: {_count(len(graph.containers), 'container')} -> {made or 'no objects'}")
     return "\n".join(lines) + "\n"
 
 
-def _plural(kind: str) -> str:
-    """NetworkPolicies, Ingresses, Services."""
-    if kind.endswith("y"):
-        return kind[:-1] + "ies"
-    return kind + ("es" if kind.endswith("s") else "s")
+def _count(n: int, noun: str) -> str:
+    """`1 container`, `2 containers`, `3 NetworkPolicies`."""
+    if n == 1:
+        return f"{n} {noun}"
+    if noun.endswith("s"):
+        return f"{n} {noun}es"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{n} {noun}s"
 
 
 def render_reach(objects: list[dict[str, Any]]) -> str:
@@ -166,3 +168,13 @@ def anything_not_carried(report: Report, graph: Graph) -> bool:
     return report.has_not_carried() or any(
         f.fate is Fate.NOT_CARRIED for c in graph.containers.values() for f in c.flags
     )
+
+
+def strict_failures(report: Report, graph: Graph) -> list[str]:
+    """What makes --strict fail, one short item each (`file:line: --ulimit`): every flag not carried over,
+    and every blocking diagnostic (not carried, or a placeholder left to fill: Diagnostic.blocking)."""
+    items = [f"{f.origin.where()}: {f.flag} not carried"
+             for c in graph.containers.values() for f in c.flags if f.fate is Fate.NOT_CARRIED]
+    items += [f"{d.origin.where() + ': ' if d.origin else ''}{d.code}"
+              for d in dict.fromkeys(report.diagnostics) if d.blocking]
+    return list(dict.fromkeys(items))

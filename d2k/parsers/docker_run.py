@@ -46,12 +46,28 @@ class Parsed:
     report: Report
 
 
+_COMPOSE = re.compile(r"^services:[ \t]*(?:#.*)?$", re.M)
+_DOCKERFILE = re.compile(r"(?:[ \t]*(?:#.*)?\n)*[ \t]*(?:FROM|ARG)[ \t]+\S", re.I)
+
+
+def _not_commands(text: str) -> str:
+    """What a file that is not a list of docker commands looks like, and what to run instead ("" if unsure)."""
+    if _COMPOSE.search(text) and "docker run" not in text:
+        return "this looks like a docker-compose file (it has services:): convert it with d2k from-compose FILE"
+    if _DOCKERFILE.match(text) and "docker run" not in text:
+        return ("this looks like a Dockerfile (it builds an image, it runs nothing): give the docker run line "
+                "that runs the image, or run it and read it back with d2k from-running")
+    return ""
+
+
 def parse_text(text: str, file: str, *, base_dir: str = ".", variables: Mapping[str, str] | None = None,
                folder: str | None = None) -> Parsed:
     """Read every docker command in a text (plain list, shell script or Markdown) into one graph.
 
     `variables`: --var NAME=VALUE, the environment the script starts in; `folder`: what `$(pwd)` names.
     """
+    if hint := _not_commands(text):
+        raise InputError(hint, file)
     extraction = extract(text, file, variables=variables, folder=folder)
     report = Report()
     graph = Graph()
@@ -411,9 +427,11 @@ class _RunReader:
         name, eq, value = word.text[2:].partition("=")
         flag = TABLE.long.get(name)
         if flag is None:
-            raise InputError(
-                f"unknown flag: --{name}: see `docker run --help` for the flags Docker accepts", self.file, word.line
-            )
+            import difflib
+
+            close = difflib.get_close_matches(name, TABLE.long, n=1, cutoff=0.75)
+            hint = f"did you mean --{close[0]}?" if close else "see `docker run --help` for the flags Docker accepts"
+            raise InputError(f"unknown flag: --{name}: {hint}", self.file, word.line)
         written = [word.text]
         if flag.takes_value and not eq:
             if i + 1 >= len(self.seq):

@@ -1216,7 +1216,7 @@ def _inspect_all(
     client: Any,
     rows: list[Listed],
     counter: _Counter,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[str, int, int], None] | None,
     address: str,
 ) -> tuple[dict[str, Payload], dict[str, Payload], list[str]]:
     """Inspect every container and every distinct image concurrently; (containers, images, vanished)."""
@@ -1224,11 +1224,10 @@ def _inspect_all(
     images: dict[str, Payload] = {}
     vanished: list[str] = []
     image_ids = sorted({r.image_id for r in rows if r.image_id})
-    total = len(rows) + len(image_ids)
-    done = 0
+    total = {"container": len(rows), "image": len(image_ids)}  # counted apart: a bar says "3/5 containers, 1/2 images"
+    done = {"container": 0, "image": 0}
 
     def finish(future: Future[Any], kind: str, key: str) -> None:
-        nonlocal done, total
         try:
             payload = future.result()
         except Exception as exc:
@@ -1240,11 +1239,11 @@ def _inspect_all(
                 images[key] = {}
         else:
             (containers if kind == "container" else images)[key] = payload
-        done += 1
+        done[kind] += 1
         if progress is not None:
-            progress(done, total)
+            progress(kind + "s", done[kind], total[kind])
 
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, total))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, sum(total.values())))) as pool:
         pending: dict[Future[Any], tuple[str, str]] = {}
         for row in rows:
             pending[pool.submit(counter.call, client.inspect_container, row.id)] = ("container", row.id)
@@ -1255,7 +1254,7 @@ def _inspect_all(
         # a list row without ImageID (old engines, some Podman versions): images from the inspects
         late = sorted({str(p.get("Image") or "") for p in containers.values()} - set(images) - {""})
         if late:
-            total += len(late)
+            total["image"] += len(late)
             futures = {pool.submit(counter.call, client.inspect_image, i): ("image", i) for i in late}
             for future in as_completed(futures):
                 finish(future, *futures[future])
@@ -1289,15 +1288,15 @@ def read_engine(
     filters: dict[str, list[str]] | None = None,
     project: str | None = None,
     client: object | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> EngineResult:
     """Read containers from a Docker (or Podman) engine into the model `from-commands` builds.
 
     names: container names, id prefixes or compose service names (default: every container);
     all: include stopped containers; filters: passed to the engine's list call (`docker ps
     --filter`); project: only that compose project; client: a docker.APIClient to use instead of
-    the environment's engine (a DockerClient is accepted too); progress(done, total) is called
-    as each container or image inspect finishes. Raises EngineError (one line, what to do) when
+    the environment's engine (a DockerClient is accepted too); progress(kind, done, total) is
+    called as each inspect finishes, kind "containers" or "images", each counted apart. Raises EngineError (one line, what to do) when
     the engine cannot be reached or nothing matches.
     """
     counter = _Counter()

@@ -153,7 +153,8 @@ def _env(c: Container, value: str, ctx: FlagContext) -> None:
     if val is None and ctx.environment is not None:
         found = ctx.environment.get(key)
         if found is None:  # Docker's CLI leaves a bare KEY out of the container when its own environment lacks it
-            ctx.approximated(_bare_unset(key, ctx))
+            # the value the user's shell held is what is lost (a password the README says to export): --strict fails
+            ctx.not_carried(_bare_unset(key, ctx))
             return
         c.env[key] = EnvVar(key, found[0], ctx.origin)
         ctx.note = f"{key} takes the value " + (f"the script exports (line {found[1]})" if found[1] else "of --var")
@@ -168,7 +169,7 @@ def _bare_unset(key: str, ctx: FlagContext) -> str:
     why = ("is assigned in the script but not exported, so docker's CLI does not see it"
            if key in ctx.unexported else "is not set by the script before this command")
     return (f"{key} {why}: Docker leaves a bare {key} out of the container when its variable is unset; "
-            f"left out; export it, or give --var {key}=VALUE")
+            f"left out, so whatever value your shell held is not carried; export it, or give --var {key}=VALUE")
 
 
 def _env_file(c: Container, value: str, ctx: FlagContext) -> None:
