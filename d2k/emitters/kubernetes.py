@@ -13,19 +13,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from d2k.model import Container, Graph, Healthcheck, Mount, ServicePlan
+from d2k.emitters.common import NAME_LABEL, Obj
+from d2k.emitters.common import common_labels as _common_labels
+from d2k.emitters.common import metadata as _metadata
+from d2k.emitters.common import quantity_bytes as _quantity_bytes
+from d2k.emitters.storage import Claims, volume_mounts
+from d2k.model import Container, Graph, Healthcheck, ServicePlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
 from d2k.secrets import is_credential, is_credential_name, is_credential_value
 
-NAME_LABEL = "app.kubernetes.io/name"
-PART_OF_LABEL = "app.kubernetes.io/part-of"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "Deployment", "Pod")
 _PULL_POLICY = {"always": "Always", "missing": "IfNotPresent", "never": "Never"}
-_PROPAGATION = {"rshared": "Bidirectional", "shared": "Bidirectional", "rslave": "HostToContainer",
-                "slave": "HostToContainer"}  # fmt: skip
-Obj = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +47,7 @@ class _Pod:
 def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
     """All objects for the graph, sorted by kind then name: the order `kubectl apply` is happy with."""
     objects: list[Obj] = []
-    claims = _Claims()
+    claims = Claims()
     for root, members in _pods(graph).items():
         objects.extend(_workload_objects(graph, root, members, report, options, claims))
     objects.extend(claims.by_volume.values())
@@ -65,28 +64,13 @@ def _pods(graph: Graph) -> dict[str, list[Container]]:
     return pods
 
 
-def _metadata(name: str, options: EmitOptions, labels: dict[str, str] | None = None) -> Obj:
-    meta: Obj = {"name": name}
-    if options.namespace:
-        meta["namespace"] = options.namespace
-    meta["labels"] = {**(labels or {}), **_common_labels(options)}
-    return meta
-
-
-def _common_labels(options: EmitOptions) -> dict[str, str]:
-    labels = {MANAGED_BY_LABEL: "d2k"}
-    if options.part_of:
-        labels[PART_OF_LABEL] = options.part_of
-    return labels
-
-
 def namespace(options: EmitOptions) -> Obj:
     return {"apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": options.namespace, "labels": _common_labels(options)}}  # fmt: skip
 
 
 def _workload_objects(
-    graph: Graph, root: str, members: list[Container], report: Report, options: EmitOptions, claims: _Claims
+    graph: Graph, root: str, members: list[Container], report: Report, options: EmitOptions, claims: Claims
 ) -> list[Obj]:
     name = graph.workload_names[root]
     pod = _Pod()
@@ -277,7 +261,7 @@ def _node_selector(c: Container) -> dict[str, str]:
 
 def container(
     c: Container, cname: str, env: tuple[list[Obj], list[Obj]], pod: _Pod, graph: Graph, report: Report,
-    options: EmitOptions, claims: _Claims,
+    options: EmitOptions, claims: Claims,
 ) -> Obj:
     spec: Obj = {"name": cname, "image": c.image}
     if c.pull:
@@ -314,7 +298,7 @@ def container(
         spec["tty"] = True
     if c.stdin_open:
         spec["stdin"] = True
-    mounts = _volume_mounts(c, cname, pod, graph, report, options, claims)
+    mounts = volume_mounts(c, cname, pod, graph, report, options, claims)
     if mounts:
         spec["volumeMounts"] = mounts
     return spec
@@ -404,13 +388,6 @@ def _version(text: str) -> tuple[int, int]:
 def _quantity_cpu(cores: float) -> str:
     milli = max(1, math.ceil(round(cores * 1000, 6)))
     return f"{milli // 1000}" if milli % 1000 == 0 else f"{milli}m"
-
-
-def _quantity_bytes(n: int) -> str:
-    for unit, size in (("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
-        if n % size == 0:
-            return f"{n // size}{unit}"
-    return str(n)
 
 
 def _resources(c: Container, report: Report) -> Obj:
@@ -538,99 +515,6 @@ def _security_context(c: Container, report: Report, options: EmitOptions) -> Obj
         elif key == "systempaths":
             sec["procMount"] = "Unmasked"
     return sec
-
-
-def _volume_mounts(
-    c: Container, cname: str, pod: _Pod, graph: Graph, report: Report, options: EmitOptions, claims: _Claims
-) -> list[Obj]:
-    mounts: list[Obj] = []
-    sources = [(m, c) for m in c.mounts]
-    for other, mode in c.volumes_from:
-        donor = graph.containers[other]
-        for m in donor.mounts:
-            sources.append((_as_mode(m, mode), donor))
-    if c.shm_size:
-        sources.append((Mount("tmpfs", "/dev/shm", size_limit=c.shm_size), c))
-    for m, owner in sources:
-        volume = _volume(m, owner, cname, pod, report, options, claims)
-        entry: Obj = {"name": volume, "mountPath": m.target}
-        if m.read_only:
-            entry["readOnly"] = True
-        if m.subpath:
-            entry["subPath"] = m.subpath
-        propagation = _PROPAGATION.get(m.propagation)
-        if propagation:
-            entry["mountPropagation"] = propagation
-        if any(e["mountPath"] == m.target for e in mounts):
-            continue
-        mounts.append(entry)
-    return mounts
-
-
-def _as_mode(m: Mount, mode: str) -> Mount:
-    from dataclasses import replace
-
-    return replace(m, read_only=m.read_only or mode == "ro")
-
-
-def _volume(
-    m: Mount, owner: Container, cname: str, pod: _Pod, report: Report, options: EmitOptions, claims: _Claims
-) -> str:
-    """The pod volume backing a mount (created on first use): PVC, emptyDir or hostPath."""
-    if m.type == "volume" and m.source:
-        claim = _claim(m.source, owner, claims, report, options)
-        name = claim
-        source: Obj = {"persistentVolumeClaim": {"claimName": claim}}
-    elif m.type == "bind":
-        name = "host-" + dns1123_label(m.source, "path")
-        name = name[:63].rstrip("-")
-        source = {"hostPath": {"path": m.source}}
-    elif m.type == "tmpfs":
-        name = "tmp-" + dns1123_label(m.target, "root")
-        name = name[:63].rstrip("-")
-        empty: Obj = {"medium": "Memory"}
-        if m.size_limit:
-            empty["sizeLimit"] = _quantity_bytes(m.size_limit)
-        source = {"emptyDir": empty}
-    else:
-        name = (dns1123_label(owner.name) + "-" + dns1123_label(m.target, "root"))[:63].rstrip("-")
-        source = {"emptyDir": {}}
-    existing = pod.volumes.get(name)
-    if existing is not None and {k: v for k, v in existing.items() if k != "name"} != source:
-        name = unique(name, set(pod.volumes))
-    pod.volumes.setdefault(name, {"name": name, **source})
-    return name
-
-
-@dataclass(slots=True)
-class _Claims:
-    """The PVCs so far: by Docker volume name, and the Kubernetes names taken (one look each, never a scan)."""
-
-    by_volume: dict[str, Obj] = field(default_factory=dict)
-    taken: set[str] = field(default_factory=set)
-
-
-def _claim(volume: str, owner: Container, claims: _Claims, report: Report, options: EmitOptions) -> str:
-    """The PVC of a Docker volume: one per volume, shared by every Pod that mounts it, names never merged."""
-    existing = claims.by_volume.get(volume)
-    if existing is not None:
-        return str(existing["metadata"]["name"])
-    wanted = dns1123_label(volume, "data")
-    name = unique(wanted, claims.taken)
-    if name != wanted:
-        report.add("claim-renamed", Severity.APPROXIMATED,
-                   f"volume {volume} becomes claim {name}: {wanted} is another volume's", owner.origin, owner.name)
-    claims.taken.add(name)
-    claims.by_volume[volume] = persistent_volume_claim(name, volume, options)
-    return name
-
-
-def persistent_volume_claim(name: str, volume: str, options: EmitOptions) -> Obj:
-    meta = _metadata(name, options)
-    if name != volume:
-        meta["annotations"] = {"d2k.io/docker-volume": volume}
-    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta,
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": options.storage_size}}}}
 
 
 def service(plan: ServicePlan, graph: Graph, options: EmitOptions) -> Obj:
