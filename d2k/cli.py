@@ -54,6 +54,12 @@ class ExposeType(StrEnum):
     LoadBalancer = "LoadBalancer"
 
 
+class AccessMode(StrEnum):
+    ReadWriteOnce = "ReadWriteOnce"
+    ReadWriteMany = "ReadWriteMany"
+    ReadWriteOncePod = "ReadWriteOncePod"
+
+
 OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="yaml (multi-document) or json (a v1 List)")]
 OutDirOpt = Annotated[Path | None, typer.Option("--out", help="write one file per object into this folder")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing --out folder")]
@@ -61,6 +67,9 @@ NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="namespace 
 WorkloadOpt = Annotated[Workload, typer.Option("--workload", help="deployment, or bare pods")]
 ExposeOpt = Annotated[ExposeType, typer.Option("--expose-type", help="Service type for ports published with -p")]
 StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested by each PersistentVolumeClaim")]
+AccessOpt = Annotated[
+    AccessMode, typer.Option("--access-mode", help="of each claim: ReadWriteMany lets Pods on many nodes share it")
+]
 PortOpt = Annotated[
     list[str] | None, typer.Option("--port", help="NAME=PORT[,PORT]: ports of a container others reach")
 ]
@@ -98,6 +107,7 @@ class Convert:
     workload: Workload = Workload.deployment
     expose_type: ExposeType = ExposeType.NodePort
     storage_size: str = "1Gi"
+    access_mode: AccessMode = AccessMode.ReadWriteOnce
     port: list[str] | None = None
     report: Path | None = None
     strict: bool = False
@@ -117,6 +127,7 @@ CONVERT_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("workload", WorkloadOpt),
     ("expose_type", ExposeOpt),
     ("storage_size", StorageOpt),
+    ("access_mode", AccessOpt),
     ("port", PortOpt),
     ("report", ReportOpt),
     ("strict", StrictOpt),
@@ -268,6 +279,7 @@ def _options(convert: Convert, part_of: str) -> Any:
         namespace=namespace,
         part_of=dns1123_label(part_of, "d2k") if part_of else "",
         storage_size=convert.storage_size,
+        access_mode=convert.access_mode.value,
         k8s_version=_k8s_version(convert.k8s_version),
         port_overrides=_port_overrides(convert.port or []),
     )

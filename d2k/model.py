@@ -81,6 +81,11 @@ class Mount:
     size_limit: int | None = None  # bytes (tmpfs size, shm size)
     options: tuple[str, ...] = ()  # options kept only for the report (z, Z, nocopy, mode=...)
     origin: Origin | None = None
+    # bind: what the source is beside the input ("file" | "dir" | "" unknown) and its files
+    # (relative name, bytes, executable) when small enough for a ConfigMap; read by the parser, never by emitters
+    host_kind: str = ""
+    host_files: tuple[tuple[str, bytes, bool], ...] = ()
+    copied: bool = False  # `docker cp FILE CONTAINER:PATH`: files put into the container, not a mount
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +215,7 @@ class Volume:
     name: str
     driver: str = "local"
     origin: Origin | None = None
+    options: tuple[tuple[str, str], ...] = ()  # --opt KEY=VALUE of the driver (type, o, device)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,3 +264,5 @@ class Graph:
     services: list[ServicePlan] = field(default_factory=list)
     # container name -> Kubernetes workload name (DNS-1123)
     workload_names: dict[str, str] = field(default_factory=dict)
+    # container name -> mount targets over the image's files, which Docker copies into a new volume
+    seeds: dict[str, list[str]] = field(default_factory=dict)

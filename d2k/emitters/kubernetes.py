@@ -13,17 +13,28 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from d2k.emitters.common import KEY as _KEY
+from d2k.emitters.common import KEY_CHARS as _KEY_CHARS
 from d2k.emitters.common import NAME_LABEL, Obj
 from d2k.emitters.common import common_labels as _common_labels
 from d2k.emitters.common import metadata as _metadata
 from d2k.emitters.common import quantity_bytes as _quantity_bytes
-from d2k.emitters.storage import Claims, volume_mounts
+from d2k.emitters.storage import (
+    RWO,
+    Claims,
+    match_pull_policy,
+    report_shared_claims,
+    rollout_strategy,
+    storage_plan,
+    volume_mounts,
+)
 from d2k.model import Container, Graph, Healthcheck, ServicePlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
 from d2k.secrets import is_credential, is_credential_name, is_credential_value
 
-KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "Deployment", "Pod")
+KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolume", "PersistentVolumeClaim", "Service", "Deployment",
+              "Pod")
 _PULL_POLICY = {"always": "Always", "missing": "IfNotPresent", "never": "Never"}
 
 
@@ -34,6 +45,7 @@ class EmitOptions:
     part_of: str = ""
     storage_size: str = "1Gi"
     k8s_version: str = "1.34"
+    access_mode: str = RWO  # of the claims d2k makes (--access-mode)
 
 
 @dataclass(slots=True)
@@ -42,15 +54,17 @@ class _Pod:
 
     volumes: dict[str, Obj] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+    init_containers: list[Obj] = field(default_factory=list)
 
 
 def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
     """All objects for the graph, sorted by kind then name: the order `kubectl apply` is happy with."""
     objects: list[Obj] = []
-    claims = Claims()
+    claims = storage_plan(graph, report)
     for root, members in _pods(graph).items():
         objects.extend(_workload_objects(graph, root, members, report, options, claims))
-    objects.extend(claims.by_volume.values())
+    report_shared_claims(claims, report)
+    objects.extend(claims.objects())
     objects.extend(service(plan, graph, options) for plan in graph.services)
     if options.namespace:
         objects.append(namespace(options))
@@ -83,6 +97,7 @@ def _workload_objects(
         env, env_objects = _env(c, name if len(members) == 1 else f"{name}-{cname}", options, report)
         out.extend(env_objects)
         containers.append(container(c, cname, env, pod, graph, report, options, claims))
+    match_pull_policy(pod.init_containers, containers)
     spec = pod_spec(members, containers, pod, graph, report, options)
     labels, annotations = _user_labels(members[0], report)
     annotations.update(pod.annotations)
@@ -91,6 +106,9 @@ def _workload_objects(
         out.append(pod_object(name, labels, annotations, spec, members[0], report, options))
     else:
         out.append(deployment(name, labels, annotations, spec, members[0], report, options))
+        strategy = rollout_strategy(spec, claims)
+        if strategy:
+            out[-1]["spec"]["strategy"] = strategy
     return out
 
 
@@ -196,6 +214,8 @@ def pod_spec(
         spec["runtimeClassName"] = dns1123_label(main.runtime)
     if pod.volumes:
         spec["volumes"] = [pod.volumes[k] for k in sorted(pod.volumes)]
+    if pod.init_containers:
+        spec["initContainers"] = pod.init_containers
     return spec
 
 
@@ -356,8 +376,6 @@ def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tupl
     return (inline, env_from), objects
 
 
-_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")  # ConfigMap and Secret keys
-_KEY_CHARS = re.compile(r"[^-._a-zA-Z0-9]")
 _ENV_NAME_OLD = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")  # before 1.32 (KEP-4369 relaxed it)
 _ENV_NAME = re.compile(r"^[\x21-\x3c\x3e-\x7e][\x20-\x3c\x3e-\x7e]*$")  # printable ASCII but `=`
 

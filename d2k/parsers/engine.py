@@ -59,7 +59,7 @@ from d2k.model import (
     Port,
     Volume,
 )
-from d2k.parsers.flags import SAFE_SYSCTLS, TABLE
+from d2k.parsers.flags import SAFE_SYSCTLS, TABLE, dropped_mount_options
 from d2k.report import Diagnostic, Severity
 from d2k.secrets import redact_assignment
 
@@ -465,8 +465,9 @@ def _mount_fate(kind: str, source: str, options: tuple[str, ...]) -> tuple[Fate 
             Fate.APPROXIMATED,
             f"bind mount of {source}: a hostPath volume, the path must exist on the node",
         )
-    if options:
-        return Fate.APPROXIMATED, "mount options not carried: " + ", ".join(options)
+    dropped = dropped_mount_options(options)
+    if dropped:
+        return Fate.APPROXIMATED, "mount options not carried: " + ", ".join(dropped)
     return None, ""
 
 
