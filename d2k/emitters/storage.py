@@ -139,7 +139,7 @@ def _volume(
         source = {"persistentVolumeClaim": {"claimName": claim}}
     elif _is_file_volume(m):
         obj = _file_object(m, workload, claims, options)
-        name = ("file-" + obj["metadata"]["name"])[:63].rstrip("-")
+        name = str(obj["metadata"]["name"])[:63].rstrip("-")
         source = _file_source(m, obj)
     elif m.type == "bind":
         name = "host-" + dns1123_label(m.source, "path")

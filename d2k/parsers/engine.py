@@ -60,6 +60,7 @@ from d2k.model import (
     Volume,
 )
 from d2k.parsers.flags import SAFE_SYSCTLS, TABLE, dropped_mount_options
+from d2k.parsers.storage import special_bind_note
 from d2k.report import Diagnostic, Severity
 from d2k.secrets import redact_assignment
 
@@ -461,9 +462,10 @@ def mounts_from(
 def _mount_fate(kind: str, source: str, options: tuple[str, ...]) -> tuple[Fate | None, str]:
     """Binds are hostPaths and mount options are dropped: both approximated, as for -v/--mount."""
     if kind == "bind":
+        special = special_bind_note(source)
         return (
             Fate.APPROXIMATED,
-            f"bind mount of {source}: a hostPath volume, the path must exist on the node",
+            f"bind mount of {source}: {special or 'a hostPath volume, the path must exist on the node'}",
         )
     dropped = dropped_mount_options(options)
     if dropped:

@@ -90,19 +90,19 @@ def resolve_binds(c: Container, base_dir: str) -> None:
         relative = not posixpath.isabs(source)
         if relative:
             source = os.path.normpath(os.path.join(root, source))
-            notes.append(f"{m.source} is made absolute against the input's folder, as Docker CLI 28 does against "
-                         f"the folder it runs in: {source}")  # fmt: skip
         kind, files, why = host_entry(source) if relative or source.startswith(root + os.sep) else ("", (), "")
-        fate = Fate.APPROXIMATED
         if files:
             secret = any(is_credential_file(name, data) for name, data, _x in files)
             notes.append(_config_note(kind, m.read_only, len(files), "Secret" if secret else "ConfigMap"))
         else:
+            if relative:
+                notes.append(f"made absolute against the input's folder, as Docker CLI 28 does against the folder it "
+                             f"runs in: {source}")  # fmt: skip
             special = special_bind_note(source)
-            extra = f" ({m.source} is beside the input but {why}: a hostPath)" if why else ""
+            extra = f" ({m.source} is beside the input but {why})" if why else ""
             notes.append(special or f"a hostPath volume, the path must exist on the node{extra}")
         c.mounts[i] = replace(m, source=source, host_kind=kind, host_files=files)
-        _renote(c, m.origin, fate, f"bind mount of {m.source}: " + "; ".join(notes))
+        _renote(c, m.origin, Fate.APPROXIMATED, f"bind mount of {m.source}: " + "; ".join(notes))
 
 
 def _config_note(kind: str, read_only: bool, count: int, holder: str) -> str:
