@@ -273,6 +273,9 @@ def _options(convert: Convert, part_of: str) -> Any:
         parse_quantity(convert.storage_size)
     except ValueError as err:
         raise InputError(f"--storage-size: {err}") from None
+    k8s_version = _k8s_version(convert.k8s_version)
+    if convert.access_mode is AccessMode.ReadWriteOncePod and tuple(map(int, k8s_version.split("."))) < (1, 27):
+        raise InputError(f"--access-mode ReadWriteOncePod needs Kubernetes 1.27 or later (--k8s-version {k8s_version})")
     return Options(
         workload=convert.workload.value,
         expose_type=convert.expose_type.value,
@@ -280,7 +283,7 @@ def _options(convert: Convert, part_of: str) -> Any:
         part_of=dns1123_label(part_of, "d2k") if part_of else "",
         storage_size=convert.storage_size,
         access_mode=convert.access_mode.value,
-        k8s_version=_k8s_version(convert.k8s_version),
+        k8s_version=k8s_version,
         port_overrides=_port_overrides(convert.port or []),
     )
 

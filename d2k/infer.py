@@ -215,7 +215,12 @@ def image_volumes(graph: Graph, inf: Inference) -> None:
 
 def image_content(graph: Graph, inf: Inference) -> None:
     """Docker copies the image's files at a new volume's mount path into it (unless nocopy); Kubernetes
-    mounts it empty. Catalogued content -> graph.seeds (an initContainer copies it); unknown images: a note."""
+    mounts it empty. Catalogued content -> graph.seeds (an initContainer copies it); unknown images: a note.
+
+    From-running uses the catalog too: an image inspect lists no files, and the container's archive
+    endpoint (`GET /containers/{id}/archive?path=`) shows the mounted volume with everything written
+    since, not the image's layer, at one more API call and a full download of the path per mount.
+    """
     for c in graph.containers.values():
         content = catalog.image_content(c.image)
         fillable = [m for m in c.mounts if m.type == "volume" and not m.subpath and not _nocopy(m)]

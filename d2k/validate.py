@@ -1157,13 +1157,15 @@ _PV_SOURCES = ("awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cind
                "vsphereVolume")  # fmt: skip
 
 
-def _access_modes(spec: dict[str, Any]) -> Iterator[Finding]:
+def _access_modes(spec: dict[str, Any], version: tuple[int, int]) -> Iterator[Finding]:
     modes = _l(spec.get("accessModes"))
     if not modes:
         yield "spec.accessModes", "Required value: at least 1 access mode is required"
     for i, mode in enumerate(modes):
         if mode not in _ACCESS_MODES:
             yield f"spec.accessModes[{i}]", f"Unsupported value: {mode!r}: supported values: {', '.join(_ACCESS_MODES)}"
+        elif mode == "ReadWriteOncePod" and version < (1, 27):
+            yield f"spec.accessModes[{i}]", "Unsupported value: 'ReadWriteOncePod': enabled by default from 1.27"
     if "ReadWriteOncePod" in modes and len(modes) > 1:
         yield "spec.accessModes", "Forbidden: may not use ReadWriteOncePod with other access modes"
 
@@ -1173,7 +1175,7 @@ def rule_pvc_spec(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
     if obj.get("kind") != "PersistentVolumeClaim":
         return
     spec = _d(obj.get("spec"))
-    yield from _access_modes(spec)
+    yield from _access_modes(spec, version)
     if "storage" not in _d(_d(spec.get("resources")).get("requests")):
         yield "spec.resources[storage]", "Required value"
 
@@ -1188,7 +1190,7 @@ def rule_pv_spec(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
     spec = _d(obj.get("spec"))
     if parse_quantity(_d(spec.get("capacity")).get("storage")) is None:
         yield "spec.capacity[storage]", "Required value: a storage quantity"
-    yield from _access_modes(spec)
+    yield from _access_modes(spec, version)
     sources = [key for key in _PV_SOURCES if key in spec]
     if len(sources) != 1:
         yield "spec", f"Required value: exactly 1 volume source (it has {len(sources)}: {', '.join(sources)})"

@@ -18,7 +18,7 @@ from d2k import catalog
 from d2k.core import Options, convert_graph, convert_text
 from d2k.emitters.report import render_text, to_json
 from d2k.errors import InputError
-from d2k.infer import Inference, image_content
+from d2k.infer import RULES, Inference, image_content
 from d2k.model import Container, Fate, Graph, Mount, Origin
 from d2k.report import Report, Severity
 from d2k.validate import validate_objects
@@ -83,6 +83,8 @@ def test_image_content_rule_seeds_only_volumes_over_image_files_without_nocopy()
     inf = Inference(Report())
     image_content(graph, inf)
     assert graph.seeds == {"web": ["/etc/nginx", "/usr/share/nginx/html"]}
+    names = [rule.__name__ for rule in RULES]
+    assert names.index("image_volumes") < names.index("image_content")  # the image's VOLUMEs are filled too
 
 
 def test_a_named_volume_over_nginx_config_gets_a_seed_init_container() -> None:
@@ -206,12 +208,14 @@ def test_a_small_folder_becomes_a_configmap_binary_and_executable_files_kept(tmp
 
 
 def test_a_big_file_or_a_nested_folder_stays_a_host_path(tmp_path: Path) -> None:
-    (tmp_path / "big.bin").write_bytes(b"x" * 1_000_001)
+    (tmp_path / "big.txt").write_bytes(b"x" * 1_000_001)
+    (tmp_path / "big.bin").write_bytes(b"\xff" * 800_000)  # fits as bytes, not as base64 binaryData
     (tmp_path / "tree" / "sub").mkdir(parents=True)
-    result = convert("docker run -d --name app -v ./big.bin:/big.bin -v ./tree:/tree alpine\n", tmp_path)
+    result = convert("docker run -d --name app -v ./big.txt:/big.txt -v ./big.bin:/big.bin -v ./tree:/tree alpine\n",
+                     tmp_path)  # fmt: skip
     assert not kinds(result, "ConfigMap")
     assert {v["hostPath"]["path"] for v in volumes(result, "app").values()} == {
-        str(tmp_path / "big.bin"), str(tmp_path / "tree")}
+        str(tmp_path / "big.txt"), str(tmp_path / "big.bin"), str(tmp_path / "tree")}
     assert "more than a ConfigMap holds" in notes(result, "app")["-v ./big.bin:/big.bin"][1]
 
 
@@ -375,3 +379,20 @@ def test_from_running_seeds_a_volume_over_image_files(engine: Any, made: Any) ->
     result = convert_graph(graph, report=Report(), options=Options())
     (seed,) = pod(result, name)["initContainers"]
     assert "cp -a /etc/nginx/. /d2k-seed/" in seed["command"][2]
+
+
+def _d2k(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "d2k", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_access_mode_option_sets_every_claim_and_read_write_once_pod_needs_1_27(tmp_path: Path) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("docker run -d --name db -v pg:/var/lib/postgresql/data postgres\n")
+    done = _d2k("from-commands", str(script), "--access-mode", "ReadWriteMany", "-q")
+    assert done.returncode == 0 and "- ReadWriteMany" in done.stdout and "Recreate" not in done.stdout
+    done = _d2k("from-commands", str(script), "--access-mode", "ReadWriteOncePod", "--k8s-version", "1.26")
+    assert done.returncode == 2 and "needs Kubernetes 1.27" in done.stderr and done.stdout == ""
+    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "pg"},
+             "spec": {"accessModes": ["ReadWriteOncePod"], "resources": {"requests": {"storage": "1Gi"}}}}  # fmt: skip
+    assert validate_objects([claim], "1.27") == []
+    assert "enabled by default from 1.27" in validate_objects([claim], "1.26")[0].render()

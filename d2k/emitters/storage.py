@@ -79,15 +79,10 @@ def volume_mounts(
         propagation = _PROPAGATION.get(m.propagation)
         if propagation:
             entry["mountPropagation"] = propagation
-        if owner is c and m.target in seeds and _fillable(pod.volumes[volume]):
+        if owner is c and m.target in seeds:
             pod.init_containers.append(seed_container(c, m.target, volume, pod))
         mounts.append(entry)
     return mounts
-
-
-def _fillable(source: Obj) -> bool:
-    """A claim or an anonymous volume's emptyDir: what Docker fills from the image (never a bind or tmpfs)."""
-    return "persistentVolumeClaim" in source or source.get("emptyDir") == {}
 
 
 def seed_container(c: Container, target: str, volume: str, pod: _Pod) -> Obj:

@@ -35,9 +35,10 @@ def host_entry(path: str) -> tuple[str, tuple[tuple[str, bytes, bool], ...], str
     except OSError:
         return "", (), ""
     if stat.S_ISREG(info.st_mode):
-        if info.st_size > MAX_CONFIG_BYTES:
+        data = _read(path) if info.st_size <= MAX_CONFIG_BYTES else b""
+        if info.st_size > MAX_CONFIG_BYTES or stored_size(data) > MAX_CONFIG_BYTES:
             return "file", (), f"{info.st_size} bytes, more than a ConfigMap holds (1 MiB)"
-        return "file", ((os.path.basename(path), _read(path), _executable(info.st_mode)),), ""
+        return "file", ((os.path.basename(path), data, _executable(info.st_mode)),), ""
     if not stat.S_ISDIR(info.st_mode):
         return "other", (), "not a regular file or folder"
     files: list[tuple[str, bytes, bool]] = []
@@ -47,13 +48,23 @@ def host_entry(path: str) -> tuple[str, tuple[tuple[str, bytes, bool], ...], str
         entry = os.stat(full)
         if not stat.S_ISREG(entry.st_mode):
             return "dir", (), f"it holds {name}, which is not a plain file (a ConfigMap holds a flat folder)"
-        total += entry.st_size
+        data = _read(full) if entry.st_size <= MAX_CONFIG_BYTES else b"x" * (MAX_CONFIG_BYTES + 1)
+        total += stored_size(data)
         if total > MAX_CONFIG_BYTES or len(files) >= MAX_CONFIG_FILES:
             return "dir", (), f"more than {MAX_CONFIG_FILES} files or 1 MiB, more than a ConfigMap holds"
-        files.append((name, _read(full), _executable(entry.st_mode)))
+        files.append((name, data, _executable(entry.st_mode)))
     if not files:
         return "dir", (), "it is empty"
     return "dir", tuple(files), ""
+
+
+def stored_size(data: bytes) -> int:
+    """Bytes a ConfigMap spends on a file: text as is, anything else base64-encoded (binaryData)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return (len(data) + 2) // 3 * 4
+    return len(data)
 
 
 def _read(path: str) -> bytes:
