@@ -85,7 +85,6 @@ class Mount:
     # (relative name, bytes, executable) when small enough for a ConfigMap; read by the parser, never by emitters
     host_kind: str = ""
     host_files: tuple[tuple[str, bytes, bool], ...] = ()
-    copied: bool = False  # `docker cp FILE CONTAINER:PATH`: files put into the container, not a mount
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,8 @@ RICH = (
 
 def kinds() -> dict[str, str]:
     return {"Deployment": "V1Deployment", "Pod": "V1Pod", "Service": "V1Service", "ConfigMap": "V1ConfigMap",
-            "Secret": "V1Secret", "PersistentVolumeClaim": "V1PersistentVolumeClaim", "Namespace": "V1Namespace"}
+            "Secret": "V1Secret", "PersistentVolumeClaim": "V1PersistentVolumeClaim", "Namespace": "V1Namespace",
+            "PersistentVolume": "V1PersistentVolume"}
 
 
 def round_trip(obj: dict[str, Any]) -> Any:

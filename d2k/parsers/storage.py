@@ -160,7 +160,7 @@ def copy_into(words: tuple[Word, ...], origin: Origin, graph: Graph, report: Rep
         return
     target = posixpath.join(path, posixpath.basename(source)) if path.endswith("/") and kind == "file" else path
     target = posixpath.normpath(target)
-    c.mounts.append(Mount("bind", target, source, origin=origin, host_kind=kind, host_files=files, copied=True))
+    c.mounts.append(Mount("bind", target, source, origin=origin, host_kind=kind, host_files=files))
     where = f"at {target}" if kind == "file" else f"as the folder {target}"
     holder = "Secret" if any(is_credential_file(n, data) for n, data, _x in files) else "ConfigMap"
     report.add("docker-cp", Severity.APPROXIMATED,
