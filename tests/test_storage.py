@@ -277,7 +277,7 @@ def test_tmpfs_and_bind_volumes_and_unsupported_options() -> None:
     result = convert(
         "docker volume create -o type=tmpfs -o device=tmpfs -o o=size=64m,uid=1000 scratch\n"
         "docker volume create -o type=none -o o=bind -o device=/srv/data hostdata\n"
-        "docker volume create -o type=cifs -o device=//srv/share -o o=username=u smb\n"
+        "docker volume create -o type=cifs -o device=//srv/share -o o=username=u,password=plantedC smb\n"
         "docker volume create -o type=nfs,o=addr=10.0.0.5 -o device=:/x compact\n"
         "docker volume create -d rexray/ebs ebs\n"
         "docker run -d --name aa -v scratch:/s -v hostdata:/h -v smb:/m -v compact:/c -v ebs:/e alpine\n")
@@ -287,7 +287,8 @@ def test_tmpfs_and_bind_volumes_and_unsupported_options() -> None:
     assert set(kinds(result, "PersistentVolumeClaim")) == {"hostdata", "smb", "compact", "ebs"}
     not_carried = [d.message for d in result.report.diagnostics if d.severity is Severity.NOT_CARRIED]
     assert any("give each option its own --opt" in m for m in not_carried)
-    assert any("smb" in m for m in not_carried) and any("rexray/ebs" in m for m in not_carried)
+    assert any("SMB CSI driver" in m for m in not_carried) and any("rexray/ebs" in m for m in not_carried)
+    assert "plantedC" not in render_text(result.report, result.graph, result.objects)  # a CIFS password
 
 
 @pytest.mark.parametrize(("line", "message"), [

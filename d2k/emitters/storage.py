@@ -23,7 +23,7 @@ from d2k.emitters.common import quantity_bytes as _quantity_bytes
 from d2k.model import Container, Graph, Mount, Volume
 from d2k.names import dns1123_label, unique
 from d2k.report import Report, Severity
-from d2k.secrets import is_credential_file
+from d2k.secrets import is_credential_file, redact_assignment
 
 if TYPE_CHECKING:
     from d2k.emitters.kubernetes import EmitOptions, _Pod
@@ -259,9 +259,10 @@ def _persistent_volume_for(volume: Volume | None, claim: str, options: EmitOptio
                    f"volume {volume.name} binds the host folder {device}: a hostPath PersistentVolume, bound to "
                    f"claim {claim}; the folder must exist on the node the Pod runs on", where)
         return persistent_volume(claim, {"hostPath": {"path": device}}, [RWO], options)
-    shown = ", ".join(f"{k}={v}" for k, v in volume.options)
+    shown = ", ".join(f"{k}={','.join(redact_assignment(w) for w in v.split(','))}" for k, v in volume.options)
     hint = (" (give each option its own --opt: --opt type=nfs --opt o=addr=HOST --opt device=:/export)"
-            if "," in kind else "")  # fmt: skip
+            if "," in kind else " (for SMB/CIFS: the SMB CSI driver and a PersistentVolume)" if kind in ("cifs", "smb3")
+            else "")  # fmt: skip
     report.add("volume-options", Severity.NOT_CARRIED,
                f"volume {volume.name} ({shown}): no Kubernetes volume is made from these options{hint}; "
                "a claim from the default StorageClass instead: create a PersistentVolume for it", where)
