@@ -54,7 +54,7 @@ def child(source: str, out: str) -> None:
 
     extraction = timed("lex", extract, text, source)
     original = docker_run.extract
-    docker_run.extract = lambda _text, _file: extraction  # the read phase reuses the lexed commands
+    docker_run.extract = lambda *_args, **_kwargs: extraction  # the read phase reuses the lexed commands
     try:
         parsed = timed("read", docker_run.parse_text, text, source, base_dir=str(Path(source).parent))
     finally:

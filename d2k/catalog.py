@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["image_ports", "image_volumes", "known_repositories", "normalise_repository"]
+__all__ = ["image_content", "image_ports", "image_volumes", "known_repositories", "normalise_repository", "over_content"]
 
 # Hosts that all mean Docker Hub; Docker itself rewrites index.docker.io to docker.io.
 _HUB_HOSTS = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
@@ -114,6 +114,25 @@ def image_volumes(image: str) -> list[str] | None:
     """VOLUME paths the image declares; None if the image is unknown or its volumes were not checked."""
     paths = _entry_field(image, "volumes")
     return None if paths is None else list(paths)
+
+
+def image_content(image: str) -> list[str] | None:
+    """Directories where the image holds files; None if the image is unknown or its content was not checked.
+
+    An empty list means the image's VOLUME paths are empty directories (postgres' PGDATA, redis' /data).
+    """
+    paths = _entry_field(image, "content")
+    return None if paths is None else list(paths)
+
+
+def over_content(target: str, content: list[str]) -> bool:
+    """A mount at `target` meets the image's files: at, above or below one of the content directories."""
+    target = target.rstrip("/")
+    for path in content:
+        path = path.rstrip("/")
+        if target == path or path.startswith(target + "/") or target.startswith(path + "/"):
+            return True
+    return False
 
 
 def known_repositories() -> list[str]:

@@ -86,6 +86,12 @@ class ExposeType(StrEnum):
     ClusterIP = "ClusterIP"
 
 
+class AccessMode(StrEnum):
+    ReadWriteOnce = "ReadWriteOnce"
+    ReadWriteMany = "ReadWriteMany"
+    ReadWriteOncePod = "ReadWriteOncePod"
+
+
 class NetworkPolicies(StrEnum):
     off = "off"
     graph = "graph"
@@ -118,6 +124,9 @@ WorkloadOpt = Annotated[Workload, typer.Option("--workload", case_sensitive=Fals
 ExposeOpt = Annotated[ExposeType, typer.Option(
     "--expose-type", case_sensitive=False, help="Service type for ports published with -p (ClusterIP: behind --ingress)")]
 StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested by each PersistentVolumeClaim")]
+AccessOpt = Annotated[
+    AccessMode, typer.Option("--access-mode", help="of each claim: ReadWriteMany lets Pods on many nodes share it")
+]
 PortOpt = Annotated[
     list[str] | None, typer.Option("--port", help="NAME=PORT[,PORT]: ports of a container others reach")
 ]
@@ -172,6 +181,7 @@ class Convert:
     workload: Workload = Workload.deployment
     expose_type: ExposeType = ExposeType.NodePort
     storage_size: str = "1Gi"
+    access_mode: AccessMode = AccessMode.ReadWriteOnce
     port: list[str] | None = None
     var: list[str] | None = None
     report: Path | None = None
@@ -200,6 +210,7 @@ CONVERT_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("workload", WorkloadOpt),
     ("expose_type", ExposeOpt),
     ("storage_size", StorageOpt),
+    ("access_mode", AccessOpt),
     ("port", PortOpt),
     ("var", VarOpt),
     ("report", ReportOpt),
@@ -461,13 +472,17 @@ def _options(convert: Convert, part_of: str) -> Any:
 
         ingress = IngressOptions(convert.ingress, convert.ingress_class, convert.tls_secret, tuple(convert.http or ()))
         check_options(ingress)
+    k8s_version = _k8s_version(convert.k8s_version)
+    if convert.access_mode is AccessMode.ReadWriteOncePod and tuple(map(int, k8s_version.split("."))) < (1, 27):
+        raise InputError(f"--access-mode ReadWriteOncePod needs Kubernetes 1.27 or later (--k8s-version {k8s_version})")
     return Options(
         workload=convert.workload.value,
         expose_type=convert.expose_type.value,
         namespace=namespace,
         part_of=convert.part_of or (dns1123_label(part_of, "d2k") if part_of else ""),
         storage_size=convert.storage_size,
-        k8s_version=_k8s_version(convert.k8s_version),
+        access_mode=convert.access_mode.value,
+        k8s_version=k8s_version,
         port_overrides=_port_overrides(convert.port or []),
         network_policies="" if convert.network_policies is NetworkPolicies.off else convert.network_policies.value,
         ingress=ingress,
@@ -707,9 +722,13 @@ def _guard(run: Any, debug: bool) -> NoReturn:
 _signal_received = [int(signal.SIGINT)]  # the signal that interrupted the run: exit 128 + it
 
 
+_interrupted = [False]
+
+
 def _interrupt(signum: int, _frame: Any) -> None:
     """SIGTERM ends a run as Ctrl-C does: staging folders removed, one line, exit 128 + the signal."""
     _signal_received[0] = signum
+    _interrupted[0] = True
     raise KeyboardInterrupt
 
 
@@ -742,4 +761,21 @@ def main() -> None:
 
     gc.disable()
     signal.signal(signal.SIGTERM, _interrupt)
-    app()
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        app()
+        return
+    except KeyboardInterrupt:  # before a command's guard runs (typer builds the command line first)
+        sys.stderr.write("d2k: interrupted\n")
+        code = 128 + _signal_received[0]
+    except SystemExit as done:
+        if not _interrupted[0]:
+            raise
+        code = done.code if isinstance(done.code, int) else 1
+    # A KeyboardInterrupt that passed through exec() (dataclasses make their methods so, at import) marks
+    # the interpreter to end itself by SIGINT at exit, whatever status d2k returns: after a signal, leave
+    # with d2k's own status (its files are closed and its staging folders removed by then).
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

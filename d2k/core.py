@@ -22,6 +22,7 @@ class Options:
     namespace: str = ""
     part_of: str = ""
     storage_size: str = "1Gi"
+    access_mode: str = "ReadWriteOnce"  # of the claims d2k makes
     k8s_version: str = "1.34"
     port_overrides: dict[str, list[int]] = field(default_factory=dict)
     network_policies: str = ""  # "" off | graph | egress | network (d2k.emitters.netpol.MODES)
@@ -78,6 +79,7 @@ def convert_graph(graph: Graph, *, report: Report, options: Options) -> Result:
         namespace=options.namespace,
         part_of=options.part_of,
         storage_size=options.storage_size,
+        access_mode=options.access_mode,
         k8s_version=options.k8s_version,
         liveness_from_healthcheck=options.liveness_from_healthcheck,
     )

@@ -289,6 +289,40 @@ def image_volumes(graph: Graph, inf: Inference) -> None:
                        c.origin, c.name)
 
 
+def image_content(graph: Graph, inf: Inference) -> None:
+    """Docker copies the image's files at a new volume's mount path into it (unless nocopy); Kubernetes
+    mounts it empty. Catalogued content -> graph.seeds (an initContainer copies it); unknown images: a note.
+
+    From-running uses the catalog too: an image inspect lists no files, and the container's archive
+    endpoint (`GET /containers/{id}/archive?path=`) shows the mounted volume with everything written
+    since, not the image's layer, at one more API call and a full download of the path per mount.
+    """
+    for c in graph.containers.values():
+        content = catalog.image_content(c.image)
+        fillable = [m for m in c.mounts if m.type == "volume" and not m.subpath and not _nocopy(m)]
+        if not fillable:
+            continue
+        if content is None:
+            paths = ", ".join(m.target for m in fillable)
+            inf.report.add("image-content-unknown", Severity.INFO,
+                           f"volume at {paths}: if the image has files there, Docker copied them into the new volume "
+                           "and Kubernetes mounts it empty; d2k knows the content of catalogued images only (check "
+                           "with docker run --rm --entrypoint ls IMAGE -A PATH)", c.origin, c.name)
+            continue
+        seeded = [m.target for m in fillable if catalog.over_content(m.target, content)]
+        if seeded:
+            graph.seeds[c.name] = seeded
+            inf.report.add("image-content", Severity.APPROXIMATED,
+                           f"Docker copies the image's files at {', '.join(seeded)} into a new volume: an initContainer "
+                           "from the same image copies them on first start, while the volume is empty (it runs sh, "
+                           "ls, grep and cp as root; an image without them fails to start: mount with nocopy or "
+                           "ship the files another way)", c.origin, c.name)
+
+
+def _nocopy(m: Mount) -> bool:
+    return "nocopy" in m.options or "volume-nocopy=true" in m.options
+
+
 def plan_services(graph: Graph, inf: Inference) -> None:
     """A ClusterIP Service per name others use; an external one per container published with -p; else none."""
     internal = _internal_names(graph, inf)
@@ -463,6 +497,7 @@ RULES: tuple[Rule, ...] = (
     resolve_ports,
     edges_from_depends_on,
     image_volumes,
+    image_content,
     plan_services,
     plan_waits,
     check_connectivity,

@@ -82,6 +82,10 @@ class Mount:
     options: tuple[str, ...] = ()  # options kept only for the report (z, Z, nocopy, mode=...)
     origin: Origin | None = None
     mode: int | None = None  # secret/config: the file mode (Compose's `mode`)
+    # bind: what the source is beside the input ("file" | "dir" | "" unknown) and its files
+    # (relative name, bytes, executable) when small enough for a ConfigMap; read by the parser, never by emitters
+    host_kind: str = ""
+    host_files: tuple[tuple[str, bytes, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +239,7 @@ class Volume:
     name: str
     driver: str = "local"
     origin: Origin | None = None
-    driver_opts: tuple[tuple[str, str], ...] = ()
+    options: tuple[tuple[str, str], ...] = ()  # driver options (--opt KEY=VALUE, Compose's driver_opts): type, o, device
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,3 +291,5 @@ class Graph:
     workload_names: dict[str, str] = field(default_factory=dict)
     # container name -> (Service, port) it must wait for before it starts (depends_on: service_healthy)
     waits: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # container name -> mount targets over the image's files, which Docker copies into a new volume
+    seeds: dict[str, list[str]] = field(default_factory=dict)

@@ -48,3 +48,18 @@ def redact_url(text: str) -> str:
     head = match.group(0)
     user = head[: head.rindex(":")]
     return f"{user}:{REDACTED}@" + text[len(head):]
+
+
+def is_credential_file(name: str, data: bytes) -> bool:
+    """A file that holds a credential: its name says so (`db.password`, `tls.key`), or it holds a private
+    key, or a `NAME=value` line with a credential name (an env file with passwords)."""
+    if is_credential_name(name.replace(".", "_").replace("-", "_")):
+        return True
+    text = data.decode("utf-8", "replace")
+    if "PRIVATE KEY-----" in text:
+        return True
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and value.strip() and " " not in key.strip() and is_credential(key.strip(), value):
+            return True
+    return any(is_credential_value(word) for word in text.split())

@@ -1187,15 +1187,65 @@ def rule_capabilities(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
                     )
 
 
+_ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
+_CLUSTER_SCOPED = ("Namespace", "PersistentVolume")
+# the volume sources a PersistentVolume may have (exactly one)
+_PV_SOURCES = ("awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "csi", "fc", "flexVolume",
+               "flocker", "gcePersistentDisk", "glusterfs", "hostPath", "iscsi", "local", "nfs",
+               "photonPersistentDisk", "portworxVolume", "quobyte", "rbd", "scaleIO", "storageos",
+               "vsphereVolume")  # fmt: skip
+
+
+def _access_modes(spec: dict[str, Any], version: tuple[int, int]) -> Iterator[Finding]:
+    modes = _l(spec.get("accessModes"))
+    if not modes:
+        yield "spec.accessModes", "Required value: at least 1 access mode is required"
+    for i, mode in enumerate(modes):
+        if mode not in _ACCESS_MODES:
+            yield f"spec.accessModes[{i}]", f"Unsupported value: {mode!r}: supported values: {', '.join(_ACCESS_MODES)}"
+        elif mode == "ReadWriteOncePod" and version < (1, 27):
+            yield f"spec.accessModes[{i}]", "Unsupported value: 'ReadWriteOncePod': enabled by default from 1.27"
+    if "ReadWriteOncePod" in modes and len(modes) > 1:
+        yield "spec.accessModes", "Forbidden: may not use ReadWriteOncePod with other access modes"
+
+
 def rule_pvc_spec(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
-    """A claim needs at least one access mode and a storage request, else the API server refuses it."""
+    """A claim needs valid access modes and a storage request, else the API server refuses it."""
     if obj.get("kind") != "PersistentVolumeClaim":
         return
     spec = _d(obj.get("spec"))
-    if not _l(spec.get("accessModes")):
-        yield "spec.accessModes", "Required value: at least 1 access mode is required"
+    yield from _access_modes(spec, version)
     if "storage" not in _d(_d(spec.get("resources")).get("requests")):
         yield "spec.resources[storage]", "Required value"
+
+
+def rule_pv_spec(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """A PersistentVolume: capacity, access modes, one volume source with absolute paths, a known reclaim
+    policy, a named claimRef; and no namespace (it is cluster-scoped: kubectl refuses one)."""
+    if obj.get("kind") in _CLUSTER_SCOPED and _d(obj.get("metadata")).get("namespace"):
+        yield "metadata.namespace", f"Forbidden: {obj.get('kind')} is cluster-scoped: it takes no namespace"
+    if obj.get("kind") != "PersistentVolume":
+        return
+    spec = _d(obj.get("spec"))
+    if parse_quantity(_d(spec.get("capacity")).get("storage")) is None:
+        yield "spec.capacity[storage]", "Required value: a storage quantity"
+    yield from _access_modes(spec, version)
+    sources = [key for key in _PV_SOURCES if key in spec]
+    if len(sources) != 1:
+        yield "spec", f"Required value: exactly 1 volume source (it has {len(sources)}: {', '.join(sources)})"
+    nfs, host = _d(spec.get("nfs")), _d(spec.get("hostPath"))
+    if "nfs" in spec and not _str(nfs.get("server")):
+        yield "spec.nfs.server", "Required value"
+    for field, path in (("spec.nfs.path", nfs.get("path")), ("spec.hostPath.path", host.get("path"))):
+        if field.split(".")[1] in spec and not _str(path).startswith("/"):
+            yield field, f"Invalid value: {path!r}: must be an absolute path"
+        elif field.split(".")[1] in spec and ".." in _str(path).split("/"):
+            yield field, f"Invalid value: {path!r}: must not contain '..'"
+    policy = spec.get("persistentVolumeReclaimPolicy")
+    if policy is not None and policy not in ("Retain", "Delete", "Recycle"):
+        yield "spec.persistentVolumeReclaimPolicy", f"Unsupported value: {policy!r}: supported values: Retain, Delete, Recycle"
+    if "claimRef" in spec and not _str(_d(spec.get("claimRef")).get("name")):
+        yield "spec.claimRef.name", "Required value"
 
 
 ObjectRule = Callable[[Obj, tuple[int, int]], Iterable[Finding]]
@@ -1223,6 +1273,7 @@ OBJECT_RULES: tuple[ObjectRule, ...] = (
     rule_probe_handlers,
     rule_capabilities,
     rule_pvc_spec,
+    rule_pv_spec,
 )
 
 
@@ -1427,6 +1478,37 @@ def rule_references(view: _Set) -> Iterator[SetFinding]:
                     yield obj, path, f"Not found: {ref.kind}/{ref.name} has no key {key!r}"
 
 
+def rule_volume_binding(view: _Set) -> Iterator[SetFinding]:
+    """A claim that names its PersistentVolume (volumeName) binds only if the PV in the set fits it: the same
+    storage class ("" on both), its access modes, enough capacity, a claimRef (if any) naming it, one claim each."""
+    volumes = {_name(o): o for o in view.objects if o.get("kind") == "PersistentVolume"}
+    bound: dict[str, str] = {}
+    for claim in view.objects:
+        spec = _d(claim.get("spec"))
+        pv = volumes.get(_str(spec.get("volumeName"))) if claim.get("kind") == "PersistentVolumeClaim" else None
+        if pv is None:
+            continue
+        pv_name, pv_spec = _name(pv), _d(pv.get("spec"))
+        where = f"{_ns(claim)}/{_name(claim)}"
+        if pv_name in bound:
+            yield claim, "spec.volumeName", f"Invalid value: PersistentVolume {pv_name} is already {bound[pv_name]}'s"
+        bound.setdefault(pv_name, where)
+        if spec.get("storageClassName") != pv_spec.get("storageClassName", ""):
+            yield claim, "spec.storageClassName", (f"Invalid value: {spec.get('storageClassName')!r}: must equal "
+                                                   f"PersistentVolume {pv_name}'s {pv_spec.get('storageClassName', '')!r}"
+                                                   " (an unset class takes the default one and never binds)")  # fmt: skip
+        missing = [m for m in _l(spec.get("accessModes")) if m not in _l(pv_spec.get("accessModes"))]
+        if missing:
+            yield claim, "spec.accessModes", f"Invalid value: PersistentVolume {pv_name} does not offer {', '.join(missing)}"
+        wanted = parse_quantity(_d(_d(spec.get("resources")).get("requests")).get("storage"))
+        has = parse_quantity(_d(pv_spec.get("capacity")).get("storage"))
+        if wanted is not None and has is not None and wanted > has:
+            yield claim, "spec.resources.requests[storage]", f"Invalid value: more than PersistentVolume {pv_name} holds"
+        ref = _d(pv_spec.get("claimRef"))
+        if ref and (_str(ref.get("name")) != _name(claim) or _str(ref.get("namespace")) != _ns(claim)):
+            yield pv, "spec.claimRef", f"Invalid value: reserved for {ref.get('namespace')}/{ref.get('name')}, not {where}"
+
+
 SetRule = Callable[[_Set], Iterable[SetFinding]]
 
 SET_RULES: tuple[SetRule, ...] = (
@@ -1435,6 +1517,7 @@ SET_RULES: tuple[SetRule, ...] = (
     rule_service_target_ports,
     rule_unique_node_ports,
     rule_references,
+    rule_volume_binding,
 )
 
 

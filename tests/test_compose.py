@@ -22,6 +22,7 @@ from d2k.errors import InputError
 from d2k.model import Fate
 from d2k.parsers.compose_keys import KEYS
 from d2k.parsers.compose_loader import Request, compose_command
+from d2k.report import Severity
 from d2k.validate import validate_objects
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -498,11 +499,25 @@ def test_a_missing_secret_file_is_an_empty_secret_reported(tmp_path: Path, monke
 
 
 def test_named_volumes_become_claims_and_driver_options_are_reported(tmp_path: Path) -> None:
-    _project(tmp_path, {"compose.yaml": "services:\n  db:\n    image: postgres\n    volumes: [pg:/var/lib/pg]\n"
-                                        "volumes:\n  pg:\n    driver_opts: {type: nfs, o: 'addr=10.0.0.1'}\n"})
-    result = _convert(tmp_path)
-    assert [o["metadata"]["name"] for o in result.objects if o["kind"] == "PersistentVolumeClaim"] == ["pg"]
-    assert any(d.code == "volume-driver" and "type=nfs" in d.message for d in result.report.diagnostics)
+    """driver_opts mean what `docker volume create --opt` means: NFS becomes a PersistentVolume bound to the
+    claim, what cannot be made is not carried (values redacted), an incomplete NFS spec likewise."""
+    cases = {
+        "{type: nfs, o: 'addr=10.0.0.1,rw', device: ':/export/pg'}": ("nfs", None),
+        "{type: cifs, o: 'username=u,password=hunter2', device: '//srv/share'}": (None, "SMB CSI driver"),
+        "{type: nfs, o: 'addr=10.0.0.1'}": (None, "NFS needs o=addr=SERVER and device"),
+    }
+    for opts, (pv_source, note) in cases.items():
+        project = tmp_path / str(len(list(tmp_path.iterdir())))
+        project.mkdir()
+        _project(project, {"compose.yaml": "services:\n  db:\n    image: postgres\n    volumes: [pg:/var/lib/pg]\n"
+                                           f"volumes:\n  pg:\n    driver_opts: {opts}\n"})
+        result = _convert(project)
+        assert [o["metadata"]["name"] for o in result.objects if o["kind"] == "PersistentVolumeClaim"] == ["pg"]
+        pvs = [o for o in result.objects if o["kind"] == "PersistentVolume"]
+        assert [pv_source in pv["spec"] for pv in pvs] == ([True] if pv_source else [])
+        if note:
+            assert any(d.severity is Severity.NOT_CARRIED and note in d.message for d in result.report.diagnostics)
+        assert "hunter2" not in json.dumps([d.message for d in result.report.diagnostics])
 
 
 def test_networks_feed_the_graph(tmp_path: Path) -> None:

@@ -173,7 +173,7 @@ def test_fast_yaml_writes_exactly_what_pyyaml_writes() -> None:
                        "e": [], "n": None, "t": True, "i": 3, "nested": [{"a": [1, {"b": "c"}]}, []]}}  # fmt: skip
     samples = Path(__file__).resolve().parent.parent / "samples"
     objects = [tricky]
-    for sample in sorted(samples.iterdir()):
+    for sample in sorted(p for p in samples.iterdir() if p.is_file()):  # folders hold files samples mount
         objects += convert_text(sample.read_text(encoding="utf-8"), sample.name, options=Options(),
                                 base_dir=str(samples)).objects  # fmt: skip
     for obj in objects:

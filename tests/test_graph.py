@@ -19,7 +19,7 @@ from d2k.emitters.graph import dot, draw, mermaid, picture
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "samples" / "voting-app.md"
 SVG = ROOT / "docs" / "voting-app.svg"
-SAMPLES = sorted((ROOT / "samples").iterdir())
+SAMPLES = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file() and not p.name.startswith("."))
 
 SEED_MERMAID = """\
 ---

@@ -34,7 +34,8 @@ RICH = (
 def kinds() -> dict[str, str]:
     return {"Deployment": "V1Deployment", "Pod": "V1Pod", "Service": "V1Service", "ConfigMap": "V1ConfigMap",
             "Secret": "V1Secret", "PersistentVolumeClaim": "V1PersistentVolumeClaim", "Namespace": "V1Namespace",
-            "NetworkPolicy": "V1NetworkPolicy", "Ingress": "V1Ingress"}
+            "NetworkPolicy": "V1NetworkPolicy", "Ingress": "V1Ingress",
+            "PersistentVolume": "V1PersistentVolume"}
 
 
 def round_trip(obj: dict[str, Any]) -> Any:

@@ -74,7 +74,7 @@ def expected_overlay(objects: list[Obj], app: str, env: str) -> list[Obj]:
         meta = obj["metadata"]
         if obj["kind"] == "Namespace":
             meta["name"] = namespace
-        else:
+        elif obj["kind"] != "PersistentVolume":  # cluster-scoped: kustomize gives it no namespace
             meta["namespace"] = namespace
         meta["labels"] = {**meta.get("labels", {}), "app.kubernetes.io/instance": namespace}
         spec = obj.get("spec", {})

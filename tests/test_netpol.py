@@ -17,7 +17,7 @@ from d2k.validate import validate_objects
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "samples" / "voting-app.md"
-SAMPLES = sorted((ROOT / "samples").iterdir())
+SAMPLES = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file() and not p.name.startswith("."))
 PART_OF = "app.kubernetes.io/part-of"
 NAME = "app.kubernetes.io/name"
 

@@ -10,6 +10,7 @@ import math
 import posixpath
 from typing import TYPE_CHECKING, Any
 
+from d2k.emitters.common import quantity_bytes
 from d2k.model import Container, Graph, Origin
 from d2k.names import port_name
 from d2k.report import Report, Severity
@@ -75,13 +76,6 @@ def version(text: str) -> tuple[int, int]:
 def quantity_cpu(cores: float) -> str:
     milli = max(1, math.ceil(round(cores * 1000, 6)))
     return f"{milli // 1000}" if milli % 1000 == 0 else f"{milli}m"
-
-
-def quantity_bytes(n: int) -> str:
-    for unit, size in (("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
-        if n % size == 0:
-            return f"{n // size}{unit}"
-    return str(n)
 
 
 def resources(c: Container, report: Report) -> Obj:

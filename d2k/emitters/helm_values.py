@@ -275,7 +275,10 @@ class ValuesBuilder:
             self._set((*path, "size"), requests["storage"])
             requests["storage"] = Expr(f"{{{{ {ref((*path, 'size'))} | quote }}}}")
         self._set((*path, "storageClass"), spec.get("storageClassName", ""))
-        sc = Guard(f"with {ref((*path, 'storageClass'))}", Expr("{{ . | quote }}"))
+        if "storageClassName" in spec:  # "" binds a static PersistentVolume: it must stay written, even empty
+            sc: Any = Expr(f"{{{{ {ref((*path, 'storageClass'))} | quote }}}}")
+        else:  # the cluster's default StorageClass unless a value names one
+            sc = Guard(f"with {ref((*path, 'storageClass'))}", Expr("{{ . | quote }}"))
         tree["spec"] = {**spec, "storageClassName": sc}
         return tree
 

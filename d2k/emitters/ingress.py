@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from d2k.emitters.kubernetes import MANAGED_BY_LABEL, PART_OF_LABEL, EmitOptions
+from d2k.emitters.common import MANAGED_BY_LABEL, PART_OF_LABEL
+from d2k.emitters.kubernetes import EmitOptions
 from d2k.emitters.traffic import Entry, protocol, published
 from d2k.errors import InputError
 from d2k.model import Graph, ServicePlan, ServicePort

@@ -11,6 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from d2k.emitters.common import KEY as _KEY
+from d2k.emitters.common import KEY_CHARS as _KEY_CHARS
+from d2k.emitters.common import NAME_LABEL, Obj, data_key
+from d2k.emitters.common import common_labels as _common_labels
+from d2k.emitters.common import metadata as _metadata
 from d2k.emitters.containers import (
     container_ports,
     grace_period,
@@ -19,26 +24,29 @@ from d2k.emitters.containers import (
     probes,
     process,
     pull_policy,
-    quantity_bytes,
     resources,
     security_context,
     tmpfs_notes,
     version,
 )
+from d2k.emitters.storage import (
+    RWO,
+    Claims,
+    match_pull_policy,
+    report_shared_claims,
+    rollout_strategy,
+    storage_plan,
+    volume_mounts,
+)
 from d2k.infer import WAIT_IMAGE
-from d2k.model import Container, DataFile, Graph, Mount, ServicePlan
+from d2k.model import Container, DataFile, Graph, ServicePlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
 from d2k.runtime import escape
 from d2k.secrets import is_credential, is_credential_name, is_credential_value
 
-NAME_LABEL = "app.kubernetes.io/name"
-PART_OF_LABEL = "app.kubernetes.io/part-of"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "Deployment", "Pod")
-_PROPAGATION = {"rshared": "Bidirectional", "shared": "Bidirectional", "rslave": "HostToContainer",
-                "slave": "HostToContainer"}  # fmt: skip
-Obj = dict[str, Any]
+KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolume", "PersistentVolumeClaim", "Service", "Deployment",
+              "Pod")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +57,7 @@ class EmitOptions:
     storage_size: str = "1Gi"
     k8s_version: str = "1.34"
     liveness_from_healthcheck: bool = False  # Docker never restarts for health: readiness only unless asked
+    access_mode: str = RWO  # of the claims d2k makes (--access-mode)
 
 
 @dataclass(slots=True)
@@ -57,19 +66,21 @@ class _Pod:
 
     volumes: dict[str, Obj] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+    init_containers: list[Obj] = field(default_factory=list)
 
 
 def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
     """All objects for the graph, sorted by kind then name: the order `kubectl apply` is happy with."""
     objects: list[Obj] = []
-    claims = _Claims()
+    claims = storage_plan(graph, report)
     files = sorted(graph.files.items(), key=lambda kv: (kv[1].secret, kv[1].name))
     for key, f in files:
         taken = {n for k, n in claims.data_names.items() if graph.files[k].secret == f.secret}
         claims.data_names[key] = unique(dns1123_label(f.name, "data"), taken)
     for root, members in _pods(graph).items():
         objects.extend(_workload_objects(graph, root, members, report, options, claims))
-    objects.extend(claims.by_volume.values())
+    report_shared_claims(claims, report)
+    objects.extend(claims.objects())
     objects.extend(_data_objects(files, claims.data_names, objects, report, options))
     objects.extend(service(plan, graph, options) for plan in graph.services)
     if options.namespace:
@@ -84,28 +95,13 @@ def _pods(graph: Graph) -> dict[str, list[Container]]:
     return pods
 
 
-def _metadata(name: str, options: EmitOptions, labels: dict[str, str] | None = None) -> Obj:
-    meta: Obj = {"name": name}
-    if options.namespace:
-        meta["namespace"] = options.namespace
-    meta["labels"] = {**(labels or {}), **_common_labels(options)}
-    return meta
-
-
-def _common_labels(options: EmitOptions) -> dict[str, str]:
-    labels = {MANAGED_BY_LABEL: "d2k"}
-    if options.part_of:
-        labels[PART_OF_LABEL] = options.part_of
-    return labels
-
-
 def namespace(options: EmitOptions) -> Obj:
     return {"apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": options.namespace, "labels": _common_labels(options)}}  # fmt: skip
 
 
 def _workload_objects(
-    graph: Graph, root: str, members: list[Container], report: Report, options: EmitOptions, claims: _Claims
+    graph: Graph, root: str, members: list[Container], report: Report, options: EmitOptions, claims: Claims
 ) -> list[Obj]:
     name = graph.workload_names[root]
     pod = _Pod()
@@ -118,6 +114,7 @@ def _workload_objects(
         env, env_objects = _env(c, name if len(members) == 1 else f"{name}-{cname}", options, report)
         out.extend(env_objects)
         containers.append(container(c, cname, env, pod, graph, report, options, claims))
+    match_pull_policy(pod.init_containers, containers)
     spec = pod_spec(members, containers, pod, graph, report, options)
     labels, annotations = _user_labels(members[0], report)
     annotations.update(pod.annotations)
@@ -126,6 +123,9 @@ def _workload_objects(
         out.append(pod_object(name, labels, annotations, spec, members[0], report, options))
     else:
         out.append(deployment(name, labels, annotations, spec, members[0], report, options))
+        strategy = rollout_strategy(spec, claims)
+        if strategy:
+            out[-1]["spec"]["strategy"] = strategy
     return out
 
 
@@ -234,6 +234,8 @@ def pod_spec(
         spec["initContainers"] = [wait_container(service, port) for service, port in waits]
     if pod.volumes:
         spec["volumes"] = [pod.volumes[k] for k in sorted(pod.volumes)]
+    if pod.init_containers:
+        spec["initContainers"] = pod.init_containers
     return spec
 
 
@@ -241,11 +243,6 @@ def wait_container(service: str, port: int) -> Obj:
     """Compose's `condition: service_healthy`: poll the Service until a ready Pod answers behind it."""
     script = f"until nc -z -w 2 {service} {port}; do echo waiting for {service}:{port}; sleep 2; done"
     return {"name": f"wait-for-{service}"[:63].rstrip("-"), "image": WAIT_IMAGE, "command": ["sh", "-c", script]}
-
-
-def data_key(name: str) -> str:
-    """The key a Compose secret or config has in its Secret or ConfigMap (the file name it is mounted as)."""
-    return _KEY_CHARS.sub("_", name)[:253] or "data"
 
 
 def _data_objects(
@@ -329,7 +326,7 @@ def _node_selector(c: Container) -> dict[str, str]:
 
 def container(
     c: Container, cname: str, env: tuple[list[Obj], list[Obj]], pod: _Pod, graph: Graph, report: Report,
-    options: EmitOptions, claims: _Claims,
+    options: EmitOptions, claims: Claims,
 ) -> Obj:
     spec: Obj = {"name": cname, "image": c.image}
     spec["imagePullPolicy"] = pull_policy(c, report)
@@ -364,7 +361,7 @@ def container(
         spec["tty"] = True
     if c.stdin_open:
         spec["stdin"] = True
-    mounts = _volume_mounts(c, cname, pod, graph, report, options, claims)
+    mounts = volume_mounts(c, cname, pod, graph, report, options, claims)
     if mounts:
         spec["volumeMounts"] = mounts
     return spec
@@ -408,8 +405,6 @@ def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tupl
     return (inline, env_from), objects
 
 
-_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")  # ConfigMap and Secret keys
-_KEY_CHARS = re.compile(r"[^-._a-zA-Z0-9]")
 _ENV_NAME_OLD = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")  # before 1.32 (KEP-4369 relaxed it)
 _ENV_NAME = re.compile(r"^[\x21-\x3c\x3e-\x7e][\x20-\x3c\x3e-\x7e]*$")  # printable ASCII but `=`
 
@@ -432,108 +427,6 @@ def secret_object(name: str, data: dict[str, str], options: EmitOptions) -> Obj:
             "stringData": dict(sorted(data.items()))}  # fmt: skip
 
 
-def _volume_mounts(
-    c: Container, cname: str, pod: _Pod, graph: Graph, report: Report, options: EmitOptions, claims: _Claims
-) -> list[Obj]:
-    mounts: list[Obj] = []
-    sources = [(m, c) for m in c.mounts]
-    for other, mode in c.volumes_from:
-        donor = graph.containers[other]
-        for m in donor.mounts:
-            sources.append((_as_mode(m, mode), donor))
-    if c.shm_size:
-        sources.append((Mount("tmpfs", "/dev/shm", size_limit=c.shm_size), c))
-    for m, owner in sources:
-        volume = _volume(m, owner, cname, pod, report, options, claims)
-        entry: Obj = {"name": volume, "mountPath": m.target}
-        if m.read_only:
-            entry["readOnly"] = True
-        if m.subpath:
-            entry["subPath"] = m.subpath
-        elif m.type in ("secret", "config"):
-            entry["subPath"] = data_key(m.source)  # the one file, at the path Compose mounts it
-        propagation = _PROPAGATION.get(m.propagation)
-        if propagation:
-            entry["mountPropagation"] = propagation
-        if any(e["mountPath"] == m.target for e in mounts):
-            continue
-        mounts.append(entry)
-    return mounts
-
-
-def _as_mode(m: Mount, mode: str) -> Mount:
-    from dataclasses import replace
-
-    return replace(m, read_only=m.read_only or mode == "ro")
-
-
-def _volume(
-    m: Mount, owner: Container, cname: str, pod: _Pod, report: Report, options: EmitOptions, claims: _Claims
-) -> str:
-    """The pod volume backing a mount (created on first use): PVC, emptyDir or hostPath."""
-    if m.type == "volume" and m.source:
-        claim = _claim(m.source, owner, claims, report, options)
-        name = claim
-        source: Obj = {"persistentVolumeClaim": {"claimName": claim}}
-    elif m.type == "bind":
-        name = "host-" + dns1123_label(m.source, "path")
-        name = name[:63].rstrip("-")
-        source = {"hostPath": {"path": m.source}}
-    elif m.type in ("secret", "config"):
-        name = (m.type + "-" + dns1123_label(m.source, "data"))[:63].rstrip("-")
-        item: Obj = {"key": data_key(m.source), "path": data_key(m.source)}
-        if m.mode is not None:
-            item["mode"] = m.mode
-        ref = claims.data_names.get(f"{m.type}:{m.source}") or dns1123_label(m.source, "data")
-        source = ({"secret": {"secretName": ref, "items": [item]}} if m.type == "secret"
-                  else {"configMap": {"name": ref, "items": [item]}})
-    elif m.type == "tmpfs":
-        name = "tmp-" + dns1123_label(m.target, "root")
-        name = name[:63].rstrip("-")
-        empty: Obj = {"medium": "Memory"}
-        if m.size_limit:
-            empty["sizeLimit"] = quantity_bytes(m.size_limit)
-        source = {"emptyDir": empty}
-    else:
-        name = (dns1123_label(owner.name) + "-" + dns1123_label(m.target, "root"))[:63].rstrip("-")
-        source = {"emptyDir": {}}
-    existing = pod.volumes.get(name)
-    if existing is not None and {k: v for k, v in existing.items() if k != "name"} != source:
-        name = unique(name, set(pod.volumes))
-    pod.volumes.setdefault(name, {"name": name, **source})
-    return name
-
-
-@dataclass(slots=True)
-class _Claims:
-    """The PVCs so far: by Docker volume name, and the Kubernetes names taken (one look each, never a scan)."""
-
-    by_volume: dict[str, Obj] = field(default_factory=dict)
-    taken: set[str] = field(default_factory=set)
-    data_names: dict[str, str] = field(default_factory=dict)  # "secret:NAME"/"config:NAME" -> object name
-
-
-def _claim(volume: str, owner: Container, claims: _Claims, report: Report, options: EmitOptions) -> str:
-    """The PVC of a Docker volume: one per volume, shared by every Pod that mounts it, names never merged."""
-    existing = claims.by_volume.get(volume)
-    if existing is not None:
-        return str(existing["metadata"]["name"])
-    wanted = dns1123_label(volume, "data")
-    name = unique(wanted, claims.taken)
-    if name != wanted:
-        report.add("claim-renamed", Severity.APPROXIMATED,
-                   f"volume {volume} becomes claim {name}: {wanted} is another volume's", owner.origin, owner.name)
-    claims.taken.add(name)
-    claims.by_volume[volume] = persistent_volume_claim(name, volume, options)
-    return name
-
-
-def persistent_volume_claim(name: str, volume: str, options: EmitOptions) -> Obj:
-    meta = _metadata(name, options)
-    if name != volume:
-        meta["annotations"] = {"d2k.io/docker-volume": volume}
-    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta,
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": options.storage_size}}}}
 
 
 def service(plan: ServicePlan, graph: Graph, options: EmitOptions) -> Obj:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from d2k.emitters.kubernetes import MANAGED_BY_LABEL, NAME_LABEL, PART_OF_LABEL, EmitOptions
+from d2k.emitters.common import MANAGED_BY_LABEL, NAME_LABEL, PART_OF_LABEL
+from d2k.emitters.kubernetes import EmitOptions
 from d2k.emitters.traffic import (
     Entry,
     Flow,

@@ -173,12 +173,9 @@ def _top_level(project: dict[str, Any], sources: Sources, graph: Graph, report: 
         spec = spec or {}
         opts = tuple(sorted((str(k), str(x)) for k, x in (spec.get("driver_opts") or {}).items()))
         where = origin("volumes", name)
+        # driver options mean what `docker volume create --opt` means: the storage emitter maps NFS, bind
+        # and tmpfs volumes and reports the rest (values redacted), for both inputs alike
         graph.volumes[name] = Volume(name, str(spec.get("driver") or "local"), where, opts)
-        if opts or spec.get("driver") not in (None, "local"):
-            shown = ", ".join(f"{k}={x}" for k, x in opts)
-            report.add("volume-driver", Severity.APPROXIMATED,
-                       f"volume {name}: driver {spec.get('driver') or 'local'}{' with ' + shown if opts else ''} "
-                       "is not carried: the claim is provisioned by the cluster's StorageClass", where)
         if spec.get("external"):
             report.add("volume-external", Severity.APPROXIMATED,
                        f"volume {name} is external: d2k emits a claim for it; bind it to the existing volume's "

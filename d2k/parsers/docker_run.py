@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
 from d2k.errors import HelpRequested, InputError
-from d2k.model import Container, FlagUse, Graph, Network, NetworkAttachment, Origin, Volume
+from d2k.model import Container, FlagUse, Graph, Network, NetworkAttachment, Origin
 from d2k.parsers.flags import FLAGS, TABLE, Flag, FlagContext, settle
+from d2k.parsers.storage import copy_into, resolve_binds, volume_from_create
 from d2k.parsers.text import Command, Word, extract
 from d2k.report import Diagnostic, Report, Severity
 from d2k.secrets import redact_assignment, redact_url
@@ -76,8 +77,9 @@ def parse_text(text: str, file: str, *, base_dir: str = ".", variables: Mapping[
     suffixes: dict[str, int] = {}  # derived name -> next free number (redis, redis-2, redis-3, ...)
     for command in extraction.commands:
         before = len(graph.containers)
-        _read_command(command, file, graph, report, read_file, suffixes)
+        _read_command(command, file, graph, report, read_file, suffixes, base_dir)
         if len(graph.containers) > before:
+            resolve_binds(next(reversed(graph.containers.values())), base_dir)
             spans.append((command.words[0].line, command.words[-1].line, next(reversed(graph.containers))))
     if not graph.containers:
         raise InputError("no docker run command found: give a file of docker run lines", file)
@@ -116,6 +118,7 @@ def _read_command(
     report: Report,
     read_file: Callable[[str], str | None],
     suffixes: dict[str, int],
+    base_dir: str = ".",
 ) -> None:
     words = command.words
     i = _skip_global_options(words, 1, file)
@@ -137,11 +140,13 @@ def _read_command(
     elif verb[:2] in (["network", "connect"], ["network", "disconnect"]):
         _network_connect(words[i + 2 :], verb[1], file, origin, graph, report)
     elif verb[:2] == ["network", "create"]:
-        network = _parse_create(words[i + 2 :], file, origin, "network")
+        network, _valued = _parse_create(words[i + 2 :], file, origin, "network")
         graph.networks[network] = Network(network, origin=origin)
     elif verb[:2] == ["volume", "create"]:
-        volume = _parse_create(words[i + 2 :], file, origin, "volume")
-        graph.volumes[volume] = Volume(volume, origin=origin)
+        volume, valued = _parse_create(words[i + 2 :], file, origin, "volume")
+        graph.volumes[volume] = volume_from_create(volume, valued, origin)
+    elif action == "cp":
+        copy_into(words[i + 1 :], origin, graph, report, base_dir)
     elif action == "exec" and any(feed.stream == "stdin" for feed in command.feeds):
         fed = next(feed for feed in command.feeds if feed.stream == "stdin")
         report.add("exec-input-not-carried", Severity.NOT_CARRIED,
@@ -313,13 +318,14 @@ _CREATE_VALUED = frozenset({"-d", "--driver", "--subnet", "--gateway", "--ip-ran
                             "--scope", "--ipam-driver", "--ipam-opt", "--aux-address", "--config-from", "--name"})
 
 
-def _parse_create(words: tuple[Word, ...], file: str, origin: Origin, what: str) -> str:
-    """`docker network create [opts] NAME` / `docker volume create [opts] [NAME]`: the name is what matters.
+def _parse_create(words: tuple[Word, ...], file: str, origin: Origin, what: str) -> tuple[str, list[tuple[str, str]]]:
+    """`docker network create [opts] NAME` / `docker volume create [opts] [NAME]`: the name, and the valued options.
 
-    Option values are skipped with their option (`-d bridge` names nothing); `--name NAME` is the old
+    Option values are taken with their option (`-d bridge` names nothing); `--name NAME` is the old
     volume syntax and names it too.
     """
     positional: list[str] = []
+    valued: list[tuple[str, str]] = []
     named = ""
     i = 0
     while i < len(words):
@@ -327,6 +333,7 @@ def _parse_create(words: tuple[Word, ...], file: str, origin: Origin, what: str)
         if flag in _CREATE_VALUED:
             value = inline if eq else (words[i + 1].text if i + 1 < len(words) else "")
             named = value if flag == "--name" else named
+            valued.append((flag, value))
             i += 1 if eq else 2
             continue
         if not flag.startswith("-"):
@@ -337,7 +344,7 @@ def _parse_create(words: tuple[Word, ...], file: str, origin: Origin, what: str)
         if what == "volume":
             raise InputError("docker volume create without a name makes an anonymous volume: name it", file, origin.line)
         raise InputError(f"docker {what} create needs a name", file, origin.line)
-    return name
+    return name, valued
 
 
 def _add_container(graph: Graph, container: Container, file: str, suffixes: dict[str, int]) -> None:

@@ -62,7 +62,8 @@ from d2k.model import (
     Volume,
 )
 from d2k.parsers.accounts import needed, read_files, resolve_group, resolve_user
-from d2k.parsers.flags import SAFE_SYSCTLS, TABLE
+from d2k.parsers.flags import SAFE_SYSCTLS, TABLE, dropped_mount_options
+from d2k.parsers.storage import special_bind_note
 from d2k.report import Diagnostic, Severity
 from d2k.secrets import redact_assignment
 
@@ -465,12 +466,14 @@ def mounts_from(
 def _mount_fate(kind: str, source: str, options: tuple[str, ...]) -> tuple[Fate | None, str]:
     """Binds are hostPaths and mount options are dropped: both approximated, as for -v/--mount."""
     if kind == "bind":
+        special = special_bind_note(source)
         return (
             Fate.APPROXIMATED,
-            f"bind mount of {source}: a hostPath volume, the path must exist on the node",
+            f"bind mount of {source}: {special or 'a hostPath volume, the path must exist on the node'}",
         )
-    if options:
-        return Fate.APPROXIMATED, "mount options not carried: " + ", ".join(options)
+    dropped = dropped_mount_options(options)
+    if dropped:
+        return Fate.APPROXIMATED, "mount options not carried: " + ", ".join(dropped)
     return None, ""
 
 

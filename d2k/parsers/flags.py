@@ -281,8 +281,13 @@ def _note_mount(mount: Mount, ctx: FlagContext) -> None:
         ctx.approximated(f"bind mount of {mount.source}: a hostPath volume, the path must exist on the node")
     elif mount.type not in ("volume", "tmpfs"):
         ctx.not_carried(f"mount type {mount.type} has no Kubernetes equivalent")
-    elif mount.options:
-        ctx.approximated("mount options not carried: " + ", ".join(mount.options))
+    elif dropped_mount_options(mount.options):
+        ctx.approximated("mount options not carried: " + ", ".join(dropped_mount_options(mount.options)))
+
+
+def dropped_mount_options(options: tuple[str, ...]) -> list[str]:
+    """Mount options Kubernetes has no field for; nocopy is carried (no initContainer copies the image's files)."""
+    return [o for o in options if o not in ("nocopy", "volume-nocopy=true", "volume-nocopy=false")]
 
 
 def _tmpfs(c: Container, value: str, ctx: FlagContext) -> None:

@@ -32,7 +32,10 @@ STAND_INS: dict[str, str] = {
     "dockersamples/examplevotingapp_result:latest": "result.Dockerfile",
     "dockersamples/examplevotingapp_worker:latest": "worker.Dockerfile",
     "d2k-test/defaults:1": "defaults.Dockerfile",
+    "nginx:stand-in": "nginx.Dockerfile",
 }
+# Files of the nginx stand-in (tests/engine/images/nginx/), copied into it by nginx.Dockerfile
+NGINX_FILES = HERE / "nginx"
 
 # Programs the images' ENTRYPOINT/CMD name; each is the idling stand-in script.
 PROGRAMS = (
@@ -44,6 +47,8 @@ PROGRAMS = (
     "usr/local/bin/dotnet",
     "usr/local/bin/stand-in",
     "usr/bin/tini",
+    "usr/sbin/nginx",
+    "docker-entrypoint.sh",
 )
 DIRECTORIES = ("data", "tmp", "var/lib/postgresql/data", "srv/app", "srv/cache", "usr/local/app", "app")
 BUSYBOX_CANDIDATES = ("/bin/busybox", "/usr/bin/busybox")
@@ -87,6 +92,7 @@ def build_context(busybox: Path | None = None) -> bytes:
             "usr/bin",
             "usr/local",
             "usr/local/bin",
+            "usr/sbin",
             "var",
             "var/lib",
             "var/lib/postgresql",
@@ -102,6 +108,17 @@ def build_context(busybox: Path | None = None) -> bytes:
         script = (HERE / "stand-in.sh").read_bytes()
         for program in PROGRAMS:
             add_file(f"rootfs/{program}", script, 0o755)
+        for path in sorted(NGINX_FILES.rglob("*")):
+            relative = path.relative_to(NGINX_FILES).as_posix()
+            info = tarfile.TarInfo(f"nginx/{relative}")
+            info.mtime = 0
+            if path.is_dir():
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tar.addfile(info)
+            else:
+                data = path.read_bytes()
+                info.size, info.mode = len(data), 0o644
+                tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 
