@@ -45,7 +45,9 @@ class Output(StrEnum):
 
 
 class Workload(StrEnum):
+    auto = "auto"
     deployment = "deployment"
+    job = "job"
     pod = "pod"
 
 
@@ -58,7 +60,9 @@ OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="yaml (multi-d
 OutDirOpt = Annotated[Path | None, typer.Option("--out", help="write one file per object into this folder")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing --out folder")]
 NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="namespace of every object (and emit it)")]
-WorkloadOpt = Annotated[Workload, typer.Option("--workload", help="deployment, or bare pods")]
+WorkloadOpt = Annotated[Workload, typer.Option(
+    "--workload", help="auto (a Deployment per service, a Job per run-once container), or every one a "
+    "deployment, a job, or a bare pod (restartPolicy from --restart)")]
 ExposeOpt = Annotated[ExposeType, typer.Option("--expose-type", help="Service type for ports published with -p")]
 StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested by each PersistentVolumeClaim")]
 PortOpt = Annotated[
@@ -95,7 +99,7 @@ class Convert:
     out: Path | None = None
     force: bool = False
     namespace: str = ""
-    workload: Workload = Workload.deployment
+    workload: Workload = Workload.auto
     expose_type: ExposeType = ExposeType.NodePort
     storage_size: str = "1Gi"
     port: list[str] | None = None

@@ -14,7 +14,7 @@ from d2k.report import Report
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    workload: str = "deployment"
+    workload: str = "auto"  # auto | deployment | job | pod (d2k.workloads)
     expose_type: str = "NodePort"
     namespace: str = ""
     part_of: str = ""
@@ -40,10 +40,10 @@ def convert_text(text: str, file: str, *, options: Options, base_dir: str | None
 
 def convert_graph(graph: Graph, *, report: Report, options: Options) -> Result:
     """The shared back half of from-commands and from-running: inference, then emitters."""
-    inference = Inference(report, expose_type=options.expose_type, port_overrides=options.port_overrides)
+    inference = Inference(report, expose_type=options.expose_type, port_overrides=options.port_overrides,
+                          workload=options.workload)
     infer(graph, inference)
     emit_options = EmitOptions(
-        workload=options.workload,
         namespace=options.namespace,
         part_of=options.part_of,
         storage_size=options.storage_size,

@@ -243,6 +243,16 @@ class ServicePlan:
     reason: str  # why it exists, for the report
 
 
+@dataclass(frozen=True, slots=True)
+class WorkloadPlan:
+    """What one Pod becomes (Deployment, Job or bare Pod) and the restart behaviour it keeps."""
+
+    kind: str  # Deployment | Job | Pod
+    restart_policy: str  # Always | OnFailure | Never
+    backoff_limit: int | None = None  # Job only: the retries Docker's on-failure:N allowed
+    reason: str = ""  # why this kind, for the report and the JSON report
+
+
 @dataclass(slots=True)
 class Graph:
     """Containers plus everything inference decided about them."""
@@ -258,3 +268,5 @@ class Graph:
     services: list[ServicePlan] = field(default_factory=list)
     # container name -> Kubernetes workload name (DNS-1123)
     workload_names: dict[str, str] = field(default_factory=dict)
+    # pod (root container) name -> the kind of workload it becomes (d2k.workloads.choose_workloads)
+    workloads: dict[str, WorkloadPlan] = field(default_factory=dict)

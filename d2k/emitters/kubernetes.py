@@ -13,15 +13,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from d2k.model import Container, Graph, Healthcheck, Mount, ServicePlan
+from d2k.emitters.workloads import workload
+from d2k.model import Container, Graph, Healthcheck, Mount, ServicePlan, WorkloadPlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
 from d2k.secrets import is_credential, is_credential_name, is_credential_value
+from d2k.validate import SELECTS_JOB
 
 NAME_LABEL = "app.kubernetes.io/name"
 PART_OF_LABEL = "app.kubernetes.io/part-of"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "Deployment", "Pod")
+KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "Deployment", "Job", "Pod")
 _PULL_POLICY = {"always": "Always", "missing": "IfNotPresent", "never": "Never"}
 _PROPAGATION = {"rshared": "Bidirectional", "shared": "Bidirectional", "rslave": "HostToContainer",
                 "slave": "HostToContainer"}  # fmt: skip
@@ -30,7 +32,6 @@ Obj = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class EmitOptions:
-    workload: str = "deployment"  # deployment | pod
     namespace: str = ""
     part_of: str = ""
     storage_size: str = "1Gi"
@@ -103,52 +104,13 @@ def _workload_objects(
     labels, annotations = _user_labels(members[0], report)
     annotations.update(pod.annotations)
     labels[NAME_LABEL] = name
-    if options.workload == "pod":
-        out.append(pod_object(name, labels, annotations, spec, members[0], report, options))
-    else:
-        out.append(deployment(name, labels, annotations, spec, members[0], report, options))
-    return out
-
-
-def deployment(
-    name: str, labels: dict[str, str], annotations: dict[str, str], spec: Obj, c: Container, report: Report,
-    options: EmitOptions,
-) -> Obj:
-    if c.restart in ("no", "on-failure"):
-        report.add("restart-policy", Severity.APPROXIMATED,
-                   f"--restart {c.restart}: a Deployment always restarts its containers (use --workload pod for "
-                   "OnFailure/Never)", c.origin, c.name)
-    template_meta: Obj = {"labels": dict(labels)}
+    plan = graph.workloads.get(root) or WorkloadPlan("Deployment", "Always")
+    template_meta: Obj = {"labels": {**labels, **_common_labels(options)}}
     if annotations:
         template_meta["annotations"] = annotations
-    meta = _metadata(name, options, labels)
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": meta,
-        "spec": {
-            "replicas": c.replicas,
-            "selector": {"matchLabels": {NAME_LABEL: name}},
-            "template": {"metadata": {**template_meta, "labels": {**labels, **_common_labels(options)}},
-                         "spec": {**spec, "restartPolicy": "Always"}},
-        },
-    }
-
-
-def pod_object(
-    name: str, labels: dict[str, str], annotations: dict[str, str], spec: Obj, c: Container, report: Report,
-    options: EmitOptions,
-) -> Obj:
-    policy = {"": "Always", "always": "Always", "unless-stopped": "Always", "on-failure": "OnFailure", "no": "Never"}
-    if c.restart == "on-failure" and c.restart_max_retries:
-        report.add("restart-retries", Severity.NOT_CARRIED,
-                   f"on-failure:{c.restart_max_retries}: a Pod retries without limit (a Job has backoffLimit)",
-                   c.origin, c.name)
-    meta = _metadata(name, options, labels)
-    if annotations:
-        meta["annotations"] = annotations
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-            "spec": {**spec, "restartPolicy": policy[c.restart]}}  # fmt: skip
+    selector = {"matchLabels": {NAME_LABEL: name}}
+    out.append(workload(plan, _metadata(name, options, labels), template_meta, spec, members[0].replicas, selector))
+    return out
 
 
 def _user_labels(c: Container, report: Report) -> tuple[dict[str, str], dict[str, str]]:
@@ -321,9 +283,9 @@ def container(
 
 
 def _container_ports(c: Container, graph: Graph) -> list[Obj]:
+    """Every port the container listens on: -p, --expose, the image's EXPOSE (catalog or engine), --port."""
     seen: dict[tuple[int, str], Obj] = {}
-    if c.network_mode == "host":
-        return []
+    # with hostNetwork the ports are the node's: still listed, as Docker keeps them in ExposedPorts
     for p in [*c.ports, *graph.service_ports.get(c.name, [])]:
         key = (p.container_port, p.protocol)
         if key not in seen:
@@ -634,6 +596,7 @@ def persistent_volume_claim(name: str, volume: str, options: EmitOptions) -> Obj
 
 
 def service(plan: ServicePlan, graph: Graph, options: EmitOptions) -> Obj:
+    """The Service of one plan; one that selects a Job's Pods says so (they finish and are not replaced)."""
     workload = graph.workload_names[graph.pods[plan.container]]
     ports: list[Obj] = []
     used: set[str] = set()
@@ -650,4 +613,8 @@ def service(plan: ServicePlan, graph: Graph, options: EmitOptions) -> Obj:
             entry["nodePort"] = p.node_port
         ports.append(entry)
     spec: Obj = {"type": plan.type, "selector": {NAME_LABEL: workload}, "ports": ports}
-    return {"apiVersion": "v1", "kind": "Service", "metadata": _metadata(plan.name, options), "spec": spec}
+    meta = _metadata(plan.name, options)
+    chosen = graph.workloads.get(graph.pods[plan.container])
+    if chosen is not None and chosen.kind == "Job":
+        meta["annotations"] = {SELECTS_JOB: "true"}  # meant to: validation refuses it otherwise
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}

@@ -1,0 +1,47 @@
+"""The workload object around one pod spec: Deployment, Job or bare Pod, as d2k.workloads chose.
+
+Pure builders: the caller (d2k.emitters.kubernetes) hands in the metadata it made, so the kinds
+differ here only in what each kind needs (selector, restartPolicy, backoffLimit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from d2k.model import WorkloadPlan
+
+Obj = dict[str, Any]
+
+
+def workload(plan: WorkloadPlan, meta: Obj, template_meta: Obj, spec: Obj, replicas: int, selector: Obj) -> Obj:
+    """The object of `plan.kind`; `template_meta` is the pod's metadata (labels, annotations)."""
+    pod_spec = {**spec, "restartPolicy": plan.restart_policy}
+    if plan.kind == "Pod":
+        return pod(meta, template_meta, pod_spec)
+    if plan.kind == "Job":
+        return job(meta, template_meta, pod_spec, plan, replicas)
+    return deployment(meta, template_meta, pod_spec, replicas, selector)
+
+
+def deployment(meta: Obj, template_meta: Obj, spec: Obj, replicas: int, selector: Obj) -> Obj:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+            "spec": {"replicas": replicas, "selector": selector,
+                     "template": {"metadata": template_meta, "spec": spec}}}  # fmt: skip
+
+
+def job(meta: Obj, template_meta: Obj, spec: Obj, plan: WorkloadPlan, replicas: int) -> Obj:
+    """A Job runs its Pod to completion; the controller generates the selector (never set one here)."""
+    job_spec: Obj = {"backoffLimit": plan.backoff_limit if plan.backoff_limit is not None else 6}
+    if replicas > 1:
+        job_spec["completions"] = replicas
+        job_spec["parallelism"] = replicas
+    job_spec["template"] = {"metadata": template_meta, "spec": spec}
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": job_spec}
+
+
+def pod(meta: Obj, template_meta: Obj, spec: Obj) -> Obj:
+    """A bare Pod: its metadata carries the labels; the pod annotations join them."""
+    merged = dict(meta)
+    if template_meta.get("annotations"):
+        merged["annotations"] = template_meta["annotations"]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": merged, "spec": spec}
