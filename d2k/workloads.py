@@ -32,7 +32,6 @@ from d2k.report import Severity
 if TYPE_CHECKING:
     from d2k.infer import Inference
 
-WORKLOAD_MODES = ("auto", "deployment", "job", "pod")
 DEFAULT_BACKOFF_LIMIT = 6  # the Job API's default when backoffLimit is not set
 _DOCKER_POLICY = {"": "Never", "no": "Never", "on-failure": "OnFailure", "always": "Always",
                   "unless-stopped": "Always"}  # fmt: skip

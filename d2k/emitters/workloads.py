@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from d2k.model import WorkloadPlan
+from d2k.workloads import DEFAULT_BACKOFF_LIMIT
 
 Obj = dict[str, Any]
 
@@ -31,7 +32,8 @@ def deployment(meta: Obj, template_meta: Obj, spec: Obj, replicas: int, selector
 
 def job(meta: Obj, template_meta: Obj, spec: Obj, plan: WorkloadPlan, replicas: int) -> Obj:
     """A Job runs its Pod to completion; the controller generates the selector (never set one here)."""
-    job_spec: Obj = {"backoffLimit": plan.backoff_limit if plan.backoff_limit is not None else 6}
+    limit = plan.backoff_limit if plan.backoff_limit is not None else DEFAULT_BACKOFF_LIMIT
+    job_spec: Obj = {"backoffLimit": limit}
     if replicas > 1:
         job_spec["completions"] = replicas
         job_spec["parallelism"] = replicas
