@@ -175,3 +175,15 @@ def test_strict_exits_1_on_what_a_workload_cannot_keep(line: str) -> None:
     assert "not carried" in done.stderr
     plain = d2k("from-commands", "-", *extra, stdin=line + "\n")
     assert plain.returncode == 0 and plain.stdout == done.stdout
+
+
+@pytest.mark.parametrize("mode", ["auto", "job", "pod", "deployment"])
+def test_every_workload_kind_validates_on_every_supported_version(mode: str) -> None:
+    from d2k.validate import supported_versions
+
+    text = ("docker run -d --name db postgres\ndocker run --rm alpine echo hi\ndocker run --rm -it ubuntu bash\n"
+            "docker run -d --name worker --restart on-failure:3 example/worker\n"
+            "docker run -d --name web --link db -p 127.0.0.1:8080:80 -p 8443:443 nginx\n")
+    for version in supported_versions():
+        result = convert_text(text, "t.sh", options=Options(workload=mode, k8s_version=version), base_dir=".")
+        assert validate_objects(result.objects, version) == [], version
