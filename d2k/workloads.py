@@ -15,7 +15,7 @@ With `--workload auto` (the default), in this order:
 4. run-once (`--rm`, `--restart on-failure[:N]`, an explicit `--restart no`, or a command run in
    the foreground without `-d`): a **Job**: `restartPolicy: Never` and `backoffLimit: 0` as Docker
    ran it once, or `OnFailure` with `backoffLimit: N` for `on-failure:N`.
-5. anything else (detached, no `--restart`): a **Deployment**, with the report saying that Docker
+5. anything else (nothing says it is meant to exit): a **Deployment**, with the report saying that Docker
    did not restart it.
 
 `--workload deployment` and `--workload job` force one kind; `--workload pod` makes bare Pods with
@@ -107,7 +107,7 @@ def _choose(c: Container, mode: str, served: str) -> WorkloadPlan:
     signals = run_once_signals(c)
     if signals:
         return _job(c, "run-once: " + ", ".join(signals) + "; nothing reaches it")
-    return WorkloadPlan("Deployment", "Always", None, "detached (-d), nothing says it is meant to exit")
+    return WorkloadPlan("Deployment", "Always", None, "nothing says it is meant to exit")
 
 
 def _docker_restart_text(c: Container) -> str:
