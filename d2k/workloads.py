@@ -14,7 +14,8 @@ With `--workload auto` (the default), in this order:
    and tty kept), reported not carried: a terminal session is not a workload to migrate.
 4. run-once (`--rm`, `--restart on-failure[:N]`, an explicit `--restart no`, or a command run in
    the foreground without `-d`): a **Job**: `restartPolicy: Never` and `backoffLimit: 0` as Docker
-   ran it once, or `OnFailure` with `backoffLimit: N` for `on-failure:N`.
+   ran it once, or `OnFailure` with `backoffLimit: N` for `on-failure:N` (the largest backoffLimit for
+   `on-failure` without a limit: Docker retries forever).
 5. anything else (nothing says it is meant to exit): a **Deployment**, with the report saying that Docker
    did not restart it.
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from d2k.infer import Inference
 
 DEFAULT_BACKOFF_LIMIT = 6  # the Job API's default when backoffLimit is not set
+UNLIMITED_RETRIES = 2**31 - 1  # the largest backoffLimit: Docker's on-failure without :N retries forever
 _DOCKER_POLICY = {"": "Never", "no": "Never", "on-failure": "OnFailure", "always": "Always",
                   "unless-stopped": "Always"}  # fmt: skip
 
@@ -85,9 +87,9 @@ def run_once_signals(c: Container) -> list[str]:
 
 def _job(c: Container, reason: str) -> WorkloadPlan:
     if c.restart == "on-failure":
-        return WorkloadPlan("Job", "OnFailure", c.restart_max_retries or DEFAULT_BACKOFF_LIMIT, reason)
+        return WorkloadPlan("Job", "OnFailure", c.restart_max_retries or UNLIMITED_RETRIES, reason)
     if docker_restarts(c):
-        return WorkloadPlan("Job", "OnFailure", DEFAULT_BACKOFF_LIMIT, reason)
+        return WorkloadPlan("Job", "OnFailure", UNLIMITED_RETRIES, reason)
     return WorkloadPlan("Job", "Never", 0, reason)
 
 
@@ -148,9 +150,9 @@ def _report_job(c: Container, plan: WorkloadPlan, served: str, inf: Inference) -
             f"--restart {c.restart}: Docker restarts it even after it succeeds; a Job does not run it again "
             "(use --workload auto for a Deployment)", c.origin, c.name)
     elif c.restart == "on-failure" and not c.restart_max_retries:
-        add("restart-retries", Severity.APPROXIMATED,
-            f"--restart on-failure: Docker retries without limit; the Job gives up after {DEFAULT_BACKOFF_LIMIT} "
-            "retries (raise spec.backoffLimit if it must keep trying)", c.origin, c.name)
+        add("restart-retries", Severity.INFO,
+            f"--restart on-failure: Docker retries without limit: backoffLimit {UNLIMITED_RETRIES} (the largest); "
+            "lower it to give up sooner", c.origin, c.name)
     if c.auto_remove:
         add("auto-remove", Severity.INFO,
             "--rm: Docker deleted the container when it exited; Kubernetes keeps the finished Job and its Pod "

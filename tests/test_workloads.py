@@ -97,10 +97,10 @@ def test_interactive_session_keeps_its_terminal_and_says_how_to_attach() -> None
     assert "kubectl attach -it ubuntu" in message and "kubectl run ubuntu --rm -it --image=ubuntu" in message
 
 
-def test_on_failure_without_a_limit_is_reported() -> None:
+def test_on_failure_without_a_limit_retries_without_limit() -> None:
     result = convert("docker run -d --name once --restart on-failure example/task\n")
-    assert workload(result, "once")["spec"]["backoffLimit"] == 6
-    assert diagnostics(result, "once")["restart-retries"][0] is Severity.APPROXIMATED
+    assert workload(result, "once")["spec"]["backoffLimit"] == 2**31 - 1  # Docker retries forever
+    assert diagnostics(result, "once")["restart-retries"][0] is Severity.INFO
 
 
 def test_workload_job_forces_jobs_and_marks_services_that_select_them() -> None:
