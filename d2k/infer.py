@@ -416,6 +416,14 @@ def _add_plan(plans: dict[str, ServicePlan], plan: ServicePlan, graph: Graph, in
         plans[plan.name] = plan
         return
     if graph.pods[current.container] != graph.pods[plan.container]:
+        if _shared_alias(current, plan):
+            plans[plan.name] = ServicePlan(current.name, current.container, current.type, current.ports,
+                                           current.reason, (*current.also, plan.container))
+            inf.report.add("shared-alias", Severity.INFO,
+                           f"{plan.container} shares the network alias {plan.name} with {current.container}: "
+                           f"Service {plan.name} selects both, as Docker's DNS answers with each of them",
+                           graph.containers[plan.container].origin, plan.container)
+            return
         inf.report.add("service-conflict", Severity.NOT_CARRIED,
                        f"{plan.container} and {current.container} are both reached as {plan.name}: one Service "
                        f"can select only one of them; it selects {current.container}",
@@ -423,7 +431,14 @@ def _add_plan(plans: dict[str, ServicePlan], plan: ServicePlan, graph: Graph, in
         return
     kind = plan.type if plan.type != "ClusterIP" else current.type
     merged = _dedupe([*current.ports, *plan.ports])
-    plans[plan.name] = ServicePlan(plan.name, current.container, kind, tuple(merged), current.reason)
+    plans[plan.name] = ServicePlan(plan.name, current.container, kind, tuple(merged), current.reason, current.also)
+
+
+def _shared_alias(current: ServicePlan, plan: ServicePlan) -> bool:
+    """Both declare the alias (not a link or env name) and the newcomer serves every port of the Service."""
+    serves = {(p.target_port, p.protocol) for p in plan.ports}
+    return (current.reason == plan.reason == "network-alias" and current.type == plan.type == "ClusterIP"
+            and all((p.target_port, p.protocol) in serves for p in current.ports))
 
 
 def check_connectivity(graph: Graph, inf: Inference) -> None:
@@ -434,7 +449,7 @@ def check_connectivity(graph: Graph, inf: Inference) -> None:
             continue  # reported by plan_services; an alias is a name offered, not a call made
         service = by_name.get(dns1035_label(edge.host))
         provider_pod = graph.pods[edge.provider]
-        if service is None or graph.pods[service.container] != provider_pod:
+        if service is None or provider_pod not in {graph.pods[m] for m in (service.container, *service.also)}:
             inf.report.add("connectivity-gap", Severity.NOT_CARRIED,
                            f"{edge.consumer} reaches {edge.provider} as {edge.host}, but no Service of that name "
                            "selects it", edge.origin, edge.consumer)

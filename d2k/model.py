@@ -241,6 +241,7 @@ class ServicePlan:
     type: str  # ClusterIP | NodePort | LoadBalancer
     ports: tuple[ServicePort, ...]
     reason: str  # why it exists, for the report
+    also: tuple[str, ...] = ()  # more containers it selects: a --network-alias they share (Docker's DNS answers each)
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,9 +55,9 @@ def _served(graph: Graph) -> dict[str, str]:
     """Pod -> what reaches it ("port 5423 published", "called as db"), from the Service plan."""
     served: dict[str, str] = {}
     for s in graph.services:
-        pod = graph.pods[s.container]
         what = "it publishes a port" if s.reason.startswith("published") else f"others call it as {s.name}"
-        served.setdefault(pod, what)
+        for member in (s.container, *s.also):
+            served.setdefault(graph.pods[member], what)
     return served
 
 

@@ -131,3 +131,23 @@ def test_strict_exits_1_on_what_is_not_reachable_as_in_docker(text: str) -> None
     done = d2k("from-commands", "-", "--strict", stdin=text)
     assert done.returncode == 1, done.stderr
     assert "kind: Deployment" in done.stdout and "not carried" in done.stderr
+
+
+def test_a_shared_alias_selects_every_container_that_declares_it() -> None:
+    # Docker's DNS answers `search` with both containers (round robin): one Service selects both Pods
+    result = convert("docker network create net\n"
+                     "docker run -d --name aa --network net --network-alias search nginx\n"
+                     "docker run -d --name bb --network net --network-alias search nginx\n")
+    service = next(o for o in result.objects if o["kind"] == "Service" and o["metadata"]["name"] == "search")
+    assert service["spec"]["selector"] == {"alias.d2k.io/search": "true"}
+    templates = {o["metadata"]["name"]: o["spec"]["template"]["metadata"]["labels"]
+                 for o in result.objects if o["kind"] == "Deployment"}
+    assert all(labels.get("alias.d2k.io/search") == "true" for labels in templates.values()) and len(templates) == 2
+    assert "service-conflict" not in {d.code for d in result.report.diagnostics}
+    assert codes(result, "bb")["shared-alias"][0] is Severity.INFO
+
+
+def test_a_name_two_containers_are_linked_as_is_still_one_service() -> None:
+    result = convert("docker run -d --name pg1 postgres\ndocker run -d --name pg2 postgres\n"
+                     "docker run -d --name aa --link pg1:db example/a\ndocker run -d --name bb --link pg2:db example/b\n")
+    assert codes(result, "pg2")["service-conflict"][0] is Severity.NOT_CARRIED

@@ -50,8 +50,9 @@ def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
     """All objects for the graph, sorted by kind then name: the order `kubectl apply` is happy with."""
     objects: list[Obj] = []
     claims = _Claims()
+    shared = _alias_labels(graph)
     for root, members in _pods(graph).items():
-        objects.extend(_workload_objects(graph, root, members, report, options, claims))
+        objects.extend(_workload_objects(graph, root, members, report, options, claims, shared.get(root, {})))
     objects.extend(claims.by_volume.values())
     objects.extend(service(plan, graph, options) for plan in graph.services)
     if options.namespace:
@@ -64,6 +65,21 @@ def _pods(graph: Graph) -> dict[str, list[Container]]:
     for name, root in graph.pods.items():
         pods.setdefault(root, []).append(graph.containers[name])
     return pods
+
+
+def alias_label(service: str) -> str:
+    """The label of every Pod a shared --network-alias Service selects (the Service name is a DNS label)."""
+    return f"alias.d2k.io/{service}"
+
+
+def _alias_labels(graph: Graph) -> dict[str, dict[str, str]]:
+    """Pod -> the labels of the shared-alias Services that select it."""
+    labels: dict[str, dict[str, str]] = {}
+    for plan in graph.services:
+        if plan.also:
+            for member in (plan.container, *plan.also):
+                labels.setdefault(graph.pods[member], {})[alias_label(plan.name)] = "true"
+    return labels
 
 
 def _metadata(name: str, options: EmitOptions, labels: dict[str, str] | None = None) -> Obj:
@@ -87,7 +103,8 @@ def namespace(options: EmitOptions) -> Obj:
 
 
 def _workload_objects(
-    graph: Graph, root: str, members: list[Container], report: Report, options: EmitOptions, claims: _Claims
+    graph: Graph, root: str, members: list[Container], report: Report, options: EmitOptions, claims: _Claims,
+    shared: dict[str, str],
 ) -> list[Obj]:
     name = graph.workload_names[root]
     pod = _Pod()
@@ -104,6 +121,7 @@ def _workload_objects(
     labels, annotations = _user_labels(members[0], report)
     annotations.update(pod.annotations)
     labels[NAME_LABEL] = name
+    labels.update(shared)
     plan = graph.workloads.get(root) or WorkloadPlan("Deployment", "Always")
     template_meta: Obj = {"labels": {**labels, **_common_labels(options)}}
     if annotations:
@@ -612,7 +630,8 @@ def service(plan: ServicePlan, graph: Graph, options: EmitOptions) -> Obj:
         if p.node_port:
             entry["nodePort"] = p.node_port
         ports.append(entry)
-    spec: Obj = {"type": plan.type, "selector": {NAME_LABEL: workload}, "ports": ports}
+    selector = {alias_label(plan.name): "true"} if plan.also else {NAME_LABEL: workload}
+    spec: Obj = {"type": plan.type, "selector": selector, "ports": ports}
     meta = _metadata(plan.name, options)
     chosen = graph.workloads.get(graph.pods[plan.container])
     if chosen is not None and chosen.kind == "Job":
