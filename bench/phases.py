@@ -34,10 +34,10 @@ def child(source: str, out: str) -> None:
     import gc
 
     gc.disable()  # as the CLI does
-    from d2k.core import Options
-    from d2k.emitters.kubernetes import EmitOptions, emit
+    from d2k.core import Options, emit_options_of, inference_of
+    from d2k.emitters.kubernetes import emit
     from d2k.emitters.output import write_yaml
-    from d2k.infer import Inference, infer
+    from d2k.infer import infer
     from d2k.parsers import docker_run
     from d2k.parsers.text import extract
     from d2k.validate import validate_objects
@@ -59,9 +59,8 @@ def child(source: str, out: str) -> None:
         parsed = timed("read", docker_run.parse_text, text, source, base_dir=str(Path(source).parent))
     finally:
         docker_run.extract = original
-    timed("infer", infer, parsed.graph, Inference(parsed.report, expose_type=options.expose_type))
-    emit_options = EmitOptions(workload=options.workload, k8s_version=options.k8s_version)
-    objects = timed("emit", emit, parsed.graph, parsed.report, emit_options)
+    timed("infer", infer, parsed.graph, inference_of(parsed.report, options))
+    objects = timed("emit", emit, parsed.graph, parsed.report, emit_options_of(options))
     problems = timed("validate", validate_objects, objects, options.k8s_version)
     if problems:
         raise SystemExit(f"invalid output: {problems[0].render()}")

@@ -76,7 +76,9 @@ class Output(StrEnum):
 
 
 class Workload(StrEnum):
+    auto = "auto"
     deployment = "deployment"
+    job = "job"
     pod = "pod"
 
 
@@ -120,7 +122,9 @@ HelmOpt = Annotated[
     typer.Option("--helm", help="write a Helm chart here (credentials go to secret-values.yaml beside it)"),
 ]
 NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="namespace of every object (and emit it)")]
-WorkloadOpt = Annotated[Workload, typer.Option("--workload", case_sensitive=False, help="deployment, or bare pods")]
+WorkloadOpt = Annotated[Workload, typer.Option(
+    "--workload", case_sensitive=False, help="auto (a Deployment per service, a Job per run-once container), "
+    "or every one a deployment, a job, or a bare pod (restartPolicy from --restart)")]
 ExposeOpt = Annotated[ExposeType, typer.Option(
     "--expose-type", case_sensitive=False, help="Service type for ports published with -p (ClusterIP: behind --ingress)")]
 StorageOpt = Annotated[str, typer.Option("--storage-size", help="size requested by each PersistentVolumeClaim")]
@@ -178,7 +182,7 @@ class Convert:
     kustomize: Path | None = None
     helm: Path | None = None
     namespace: str = ""
-    workload: Workload = Workload.deployment
+    workload: Workload = Workload.auto
     expose_type: ExposeType = ExposeType.NodePort
     storage_size: str = "1Gi"
     access_mode: AccessMode = AccessMode.ReadWriteOnce

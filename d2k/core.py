@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    workload: str = "deployment"
+    workload: str = "auto"  # auto | deployment | job | pod (d2k.workloads)
     expose_type: str = "NodePort"
     namespace: str = ""
     part_of: str = ""
@@ -72,10 +72,22 @@ def convert_compose(request: Any, *, options: Options) -> Result:
 
 def convert_graph(graph: Graph, *, report: Report, options: Options) -> Result:
     """The shared back half of from-commands and from-running: inference, then emitters."""
-    inference = Inference(report, expose_type=options.expose_type, port_overrides=options.port_overrides)
-    infer(graph, inference)
-    emit_options = EmitOptions(
-        workload=options.workload,
+    infer(graph, inference_of(report, options))
+    emit_options = emit_options_of(options)
+    objects = emit(graph, report, emit_options)
+    objects += _traffic_objects(graph, report, emit_options, options)
+    return Result(objects, report, graph)
+
+
+def inference_of(report: Report, options: Options) -> Inference:
+    """What the inference rules are told of the options."""
+    return Inference(report, expose_type=options.expose_type, port_overrides=options.port_overrides,
+                     workload=options.workload)
+
+
+def emit_options_of(options: Options) -> EmitOptions:
+    """What the Kubernetes emitter is told of the options."""
+    return EmitOptions(
         namespace=options.namespace,
         part_of=options.part_of,
         storage_size=options.storage_size,
@@ -83,9 +95,6 @@ def convert_graph(graph: Graph, *, report: Report, options: Options) -> Result:
         k8s_version=options.k8s_version,
         liveness_from_healthcheck=options.liveness_from_healthcheck,
     )
-    objects = emit(graph, report, emit_options)
-    objects += _traffic_objects(graph, report, emit_options, options)
-    return Result(objects, report, graph)
 
 
 def _traffic_objects(graph: Graph, report: Report, emit_options: EmitOptions, options: Options) -> list[dict[str, Any]]:

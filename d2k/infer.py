@@ -18,6 +18,7 @@ from d2k.model import Container, Edge, Graph, Mount, Origin, Port, ServicePlan, 
 from d2k.names import dns1035_label, dns1123_label, unique
 from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential
+from d2k.workloads import choose_workloads
 
 NODE_PORT_RANGE = range(30000, 32768)
 WAIT_IMAGE = "busybox:1.36"  # the initContainer that waits for a dependency's Service (nc -z)
@@ -39,6 +40,9 @@ class Inference:
     hosts: dict[str, tuple[str, str]] = field(default_factory=dict)
     # nodePort -> the container that has it: a node port is opened once per cluster
     node_ports: dict[int, str] = field(default_factory=dict)
+    workload: str = "auto"  # auto | deployment | job | pod (d2k.workloads)
+    # containers others reach whose ports are unknown: reported once, not again per caller
+    unreachable: set[str] = field(default_factory=set)
 
 
 Rule = Callable[[Graph, Inference], None]
@@ -243,7 +247,7 @@ def plan_waits(graph: Graph, inf: Inference) -> None:
 
 
 def resolve_ports(graph: Graph, inf: Inference) -> None:
-    """Ports others may use: --port overrides, else -p/--expose, else the image catalog (and the engine's EXPOSE)."""
+    """Ports others may use: --port overrides, else -p/--expose plus the image's EXPOSE (catalog or engine)."""
     unknown = sorted(set(inf.port_overrides) - set(graph.containers))
     if unknown:
         names = list(graph.containers)
@@ -255,13 +259,15 @@ def resolve_ports(graph: Graph, inf: Inference) -> None:
             graph.service_ports[c.name] = [Port(p) for p in override]
             continue
         ports = _unique_ports(c.ports)
-        if not ports:
-            known = catalog.image_ports(c.image)
-            if known:
-                ports = [Port(p, proto) for p, proto in known]
-                inf.report.add("catalog-ports", Severity.INFO,
-                               f"ports {', '.join(f'{p}/{proto}' for p, proto in known)} from the image catalog "
-                               f"({catalog.normalise_repository(c.image)})", c.origin, c.name)
+        # Docker exposes the image's EXPOSE ports whatever -p/--expose add; from-running read them already
+        known = None if c.image_inspected else catalog.image_ports(c.image)
+        have = {(p.container_port, p.protocol) for p in ports}
+        added = [(p, proto) for p, proto in known or () if (p, proto) not in have]
+        if added:
+            ports += [Port(p, proto) for p, proto in added]
+            inf.report.add("catalog-ports", Severity.INFO,
+                           f"ports {', '.join(f'{p}/{proto}' for p, proto in added)} from the image catalog "
+                           f"({catalog.normalise_repository(c.image)})", c.origin, c.name)
         graph.service_ports[c.name] = ports
 
 
@@ -324,18 +330,39 @@ def _nocopy(m: Mount) -> bool:
 
 
 def plan_services(graph: Graph, inf: Inference) -> None:
-    """A ClusterIP Service per name others use; an external one per container published with -p; else none."""
+    """ClusterIP Services for the names others use; the ports published with -p get their own external one.
+
+    A NodePort/LoadBalancer Service opens every port it lists on every node, so only what Docker
+    published on all (or a given non-loopback) address goes in it. Ports published on loopback stay
+    ClusterIP (reach them with kubectl port-forward). The external Service is named after the
+    container, or `<name>-external` when the ClusterIP Service callers use already has that name;
+    when callers use exactly the published ports, on the same numbers, the two are one Service.
+    """
     internal = _internal_names(graph, inf)
     plans: dict[str, ServicePlan] = {}
     for c in graph.containers.values():
-        external = _external_plan(c, graph, inf)
+        own = dns1035_label(c.name)
         for host, reason in internal.get(c.name, []):
-            ports = _internal_ports(c, host, graph, inf)
+            ports = _internal_ports(c, host, reason, graph, inf)
             if ports:
                 _add_plan(plans, ServicePlan(_service_name(host, c, inf), c.name, "ClusterIP", ports, reason), graph, inf)
-        if external:
+        published = _published(c, graph, inf)
+        loopback = _loopback_plan(c, published, graph, inf)
+        if loopback:
+            _add_plan(plans, loopback, graph, inf)
+        current = plans.get(own)
+        taken = current is not None and graph.pods[current.container] == graph.pods[c.name]
+        external = _external_plan(c, published, external_service_name(own) if taken else own, inf)
+        if external and current is not None and taken and _same_ports(current, external):
+            # callers use exactly the ports Docker published (on the same numbers): one Service opens nothing more
+            plans[own] = ServicePlan(own, current.container, external.type, external.ports, current.reason)
+        elif external:
             _add_plan(plans, external, graph, inf)
-        if not external and c.name not in internal:
+            if taken:
+                inf.report.add("external-service", Severity.INFO,
+                               f"published ports are in Service {external.name} ({external.type}); Service {own} "
+                               "(ClusterIP) keeps the ports other containers call off the nodes", c.origin, c.name)
+        if not external and not loopback and c.name not in internal:
             inf.report.add("no-service", Severity.INFO,
                            "no Service (nothing reaches it and it publishes no port)", c.origin, c.name)
     graph.services = sorted(plans.values(), key=lambda s: s.name)
@@ -367,7 +394,7 @@ def _internal_names(graph: Graph, inf: Inference) -> dict[str, list[tuple[str, s
     return names
 
 
-def _internal_ports(c: Container, host: str, graph: Graph, inf: Inference) -> tuple[ServicePort, ...]:
+def _internal_ports(c: Container, host: str, reason: str, graph: Graph, inf: Inference) -> tuple[ServicePort, ...]:
     ports = graph.service_ports.get(c.name, [])
     if not ports:
         needed = sorted({e.port for e in graph.edges if e.provider == c.name and e.port})
@@ -378,49 +405,89 @@ def _internal_ports(c: Container, host: str, graph: Graph, inf: Inference) -> tu
             ports = [Port(p) for p in needed]
             graph.service_ports[c.name] = ports
     if not ports:
-        callers = sorted({e.consumer for e in graph.edges if e.provider == c.name})
-        raise InputError(
-            f"{c.name} is reached by {', '.join(callers) or 'others'} as {host} but its ports are unknown: "
-            f"add --port {c.name}=PORT"
-            + ("" if _from_engine(c.origin) else " (or --expose PORT to its docker run line)"),
-            c.origin.file,
-            c.origin.line,
-        )
+        # Docker runs it and resolves the name; only the port is missing: convert, report, --strict fails
+        inf.unreachable.add(c.name)
+        callers = sorted({e.consumer for e in graph.edges
+                          if e.provider == c.name and e.host == host and e.reason != "network-alias"})
+        how = (f"{', '.join(callers)} call it as {host}" if callers
+               else f"it answers to the network alias {host}" if reason == "network-alias"
+               else f"others may call it as {host}")
+        inf.report.add("unknown-ports", Severity.NOT_CARRIED,
+                       f"{how}, but its ports are unknown (none published, exposed or in the image catalog): "
+                       f"no Service {dns1035_label(host)}; give them with --port {c.name}=PORT "
+                       "(or --expose PORT on its docker run line)", c.origin, c.name)
     return tuple(ServicePort(p.container_port, p.container_port, p.protocol) for p in ports)
 
 
-def _external_plan(c: Container, graph: Graph, inf: Inference) -> ServicePlan | None:
+def _same_ports(internal: ServicePlan, external: ServicePlan) -> bool:
+    def ports(plan: ServicePlan) -> set[tuple[int, int, str]]:
+        return {(p.port, p.target_port, p.protocol) for p in plan.ports}
+
+    return ports(internal) == ports(external)
+
+
+def external_service_name(name: str) -> str:
+    """`<name>-external`, kept a DNS-1035 label (63 characters at most)."""
+    suffix = "-external"
+    return name[: 63 - len(suffix)].rstrip("-") + suffix
+
+
+def _published(c: Container, graph: Graph, inf: Inference) -> list[Port]:
+    """The ports Docker published on the host: -p, and with -P every exposed port (image EXPOSE and --expose)."""
     published = [p for p in c.ports if p.published]
     if c.publish_all:
-        published += [Port(p.container_port, p.protocol, published=True) for p in graph.service_ports[c.name]
+        exposed = graph.service_ports[c.name]
+        published += [Port(p.container_port, p.protocol, published=True, origin=p.origin) for p in exposed
                       if not any(q.container_port == p.container_port and q.protocol == p.protocol for q in published)]
+        if not c.image_inspected and catalog.image_ports(c.image) is None and c.name not in inf.port_overrides:
+            inf.report.add("publish-all-unknown", Severity.NOT_CARRIED,
+                           f"-P publishes every port the image EXPOSEs, and those of {c.image} are unknown (not in "
+                           "the image catalog): "
+                           + (f"only {', '.join(str(p.container_port) for p in exposed)} published here"
+                              if exposed else "no port published here")
+                           + f"; add -p PORT or --port {c.name}=PORT", c.origin, c.name)
     if c.network_mode == "host":
         if published:
             inf.report.add("host-network-ports", Severity.APPROXIMATED,
-                           "published ports are discarded with --network host (as Docker does)",
+                           "published ports are discarded with --network host (as Docker does): it listens on the "
+                           f"node's own port {', '.join(str(p.container_port) for p in _unique_ports(published))}",
                            c.origin, c.name)
-        return None
-    if not published:
-        return None
-    everywhere = [p for p in published if p.host_ip in _EXTERNAL_IPS]
+        return []
+    return published
+
+
+def _loopback_plan(c: Container, published: list[Port], graph: Graph, inf: Inference) -> ServicePlan | None:
+    """Ports Docker published on 127.0.0.1/::1 only: reachable from that host alone, so never on a node port."""
     loopback = [p for p in published if _LOOPBACK.match(p.host_ip)]
-    other = [p for p in published if p not in everywhere and p not in loopback]
-    for p in other:
-        inf.report.add("host-ip", Severity.APPROXIMATED,
-                       f"port {p.container_port} was published on {p.host_ip} only; the Service listens on "
-                       "every node", p.origin or c.origin, c.name)
-    external = everywhere + other
+    name = dns1035_label(c.name)
     for p in loopback:
+        local = p.host_port or p.container_port
         inf.report.add("loopback-port", Severity.APPROXIMATED,
-                       f"port {p.container_port} was published on {p.host_ip} only: a ClusterIP Service; "
-                       f"reach it with kubectl port-forward service/{dns1035_label(c.name)} "
-                       f"{p.host_port or p.container_port}:{p.host_port or p.container_port}", p.origin or c.origin, c.name)
-    kind = inf.expose_type if external else "ClusterIP"
+                       f"port {p.container_port} was published on {p.host_ip} only (reachable from that host alone): "
+                       f"not on a node port; Service {name} (ClusterIP) has it; reach it with "
+                       f"kubectl port-forward service/{name} {local}:{p.container_port}", p.origin or c.origin, c.name)
+    if not loopback:
+        return None
+    ports = tuple(ServicePort(p.container_port, p.container_port, p.protocol) for p in loopback)
+    return ServicePlan(name, c.name, "ClusterIP", tuple(_dedupe(list(ports))), "published on loopback")
+
+
+def _external_plan(c: Container, published: list[Port], name: str, inf: Inference) -> ServicePlan | None:
+    """The NodePort/LoadBalancer Service of the ports Docker published on all (or one non-loopback) address."""
+    external = [p for p in published if not _LOOPBACK.match(p.host_ip)]
+    for p in external:
+        if p.host_ip not in _EXTERNAL_IPS:
+            inf.report.add("host-ip", Severity.APPROXIMATED,
+                           f"port {p.container_port} was published on {p.host_ip} only; the Service listens on "
+                           "every node", p.origin or c.origin, c.name)
+    if not external:
+        return None
+    kind = inf.expose_type
     ports: list[ServicePort] = []
-    for p in external + loopback:
+    for p in external:
         port = p.host_port or p.container_port
         node_port = None
-        if kind != "ClusterIP" and p in external and p.host_port:
+        if p.host_port:
             holder = inf.node_ports.setdefault(p.host_port, c.name) if p.host_port in NODE_PORT_RANGE else None
             if holder == c.name:
                 node_port = p.host_port
@@ -433,7 +500,7 @@ def _external_plan(c: Container, graph: Graph, inf: Inference) -> ServicePlan | 
                                f"host port {p.host_port} is outside 30000-32767: the cluster picks the "
                                "node port", p.origin or c.origin, c.name)
         ports.append(ServicePort(port, p.container_port, p.protocol, node_port))
-    return ServicePlan(_service_name(c.name, c, inf), c.name, kind, tuple(_dedupe(ports)), "published")
+    return ServicePlan(name, c.name, kind, tuple(_dedupe(ports)), "published")
 
 
 def _dedupe(ports: list[ServicePort]) -> list[ServicePort]:
@@ -459,6 +526,14 @@ def _add_plan(plans: dict[str, ServicePlan], plan: ServicePlan, graph: Graph, in
         plans[plan.name] = plan
         return
     if graph.pods[current.container] != graph.pods[plan.container]:
+        if _shared_alias(current, plan):
+            plans[plan.name] = ServicePlan(current.name, current.container, current.type, current.ports,
+                                           current.reason, (*current.also, plan.container))
+            inf.report.add("shared-alias", Severity.INFO,
+                           f"{plan.container} shares the network alias {plan.name} with {current.container}: "
+                           f"Service {plan.name} selects both, as Docker's DNS answers with each of them",
+                           graph.containers[plan.container].origin, plan.container)
+            return
         inf.report.add("service-conflict", Severity.NOT_CARRIED,
                        f"{plan.container} and {current.container} are both reached as {plan.name}: one Service "
                        f"can select only one of them; it selects {current.container}",
@@ -466,16 +541,25 @@ def _add_plan(plans: dict[str, ServicePlan], plan: ServicePlan, graph: Graph, in
         return
     kind = plan.type if plan.type != "ClusterIP" else current.type
     merged = _dedupe([*current.ports, *plan.ports])
-    plans[plan.name] = ServicePlan(plan.name, current.container, kind, tuple(merged), current.reason)
+    plans[plan.name] = ServicePlan(plan.name, current.container, kind, tuple(merged), current.reason, current.also)
+
+
+def _shared_alias(current: ServicePlan, plan: ServicePlan) -> bool:
+    """Both declare the alias (not a link or env name) and the newcomer serves every port of the Service."""
+    serves = {(p.target_port, p.protocol) for p in plan.ports}
+    return (current.reason == plan.reason == "network-alias" and current.type == plan.type == "ClusterIP"
+            and all((p.target_port, p.protocol) in serves for p in current.ports))
 
 
 def check_connectivity(graph: Graph, inf: Inference) -> None:
     """Every name a container uses resolves to a Service of its provider that has the port it needs."""
     by_name = {s.name: s for s in graph.services}
     for edge in graph.edges:
+        if edge.provider in inf.unreachable or edge.reason == "network-alias":
+            continue  # reported by plan_services; an alias is a name offered, not a call made
         service = by_name.get(dns1035_label(edge.host))
         provider_pod = graph.pods[edge.provider]
-        if service is None or graph.pods[service.container] != provider_pod:
+        if service is None or provider_pod not in {graph.pods[m] for m in (service.container, *service.also)}:
             inf.report.add("connectivity-gap", Severity.NOT_CARRIED,
                            f"{edge.consumer} reaches {edge.provider} as {edge.host}, but no Service of that name "
                            "selects it", edge.origin, edge.consumer)
@@ -500,6 +584,7 @@ RULES: tuple[Rule, ...] = (
     image_content,
     plan_services,
     plan_waits,
+    choose_workloads,
     check_connectivity,
 )
 

@@ -271,6 +271,17 @@ class ServicePlan:
     type: str  # ClusterIP | NodePort | LoadBalancer
     ports: tuple[ServicePort, ...]
     reason: str  # why it exists, for the report
+    also: tuple[str, ...] = ()  # more containers it selects: a --network-alias they share (Docker's DNS answers each)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadPlan:
+    """What one Pod becomes (Deployment, Job or bare Pod) and the restart behaviour it keeps."""
+
+    kind: str  # Deployment | Job | Pod
+    restart_policy: str  # Always | OnFailure | Never
+    backoff_limit: int | None = None  # Job only: the retries Docker's on-failure:N allowed
+    reason: str = ""  # why this kind, for the report and the JSON report
 
 
 @dataclass(slots=True)
@@ -293,3 +304,5 @@ class Graph:
     waits: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     # container name -> mount targets over the image's files, which Docker copies into a new volume
     seeds: dict[str, list[str]] = field(default_factory=dict)
+    # pod (root container) name -> the kind of workload it becomes (d2k.workloads.choose_workloads)
+    workloads: dict[str, WorkloadPlan] = field(default_factory=dict)

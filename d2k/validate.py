@@ -851,6 +851,29 @@ def rule_restart_policy(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]
             yield f"{tpl.path}.restartPolicy", f"Unsupported value: {policy!r}: supported values: {shown}"
 
 
+def rule_job_spec(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """Job counts are non-negative; the controller generates the selector unless manualSelector says otherwise."""
+    if obj.get("kind") != "Job":
+        return
+    spec = _d(obj.get("spec"))
+    for key in ("parallelism", "completions", "backoffLimit", "ttlSecondsAfterFinished", "backoffLimitPerIndex",
+                "maxFailedIndexes"):
+        value = _int(spec.get(key))
+        if value is not None and value < 0:
+            yield f"spec.{key}", f"Invalid value: {value}: must be greater than or equal to 0"
+    deadline = _int(spec.get("activeDeadlineSeconds"))
+    if deadline is not None and deadline <= 0:
+        yield "spec.activeDeadlineSeconds", f"Invalid value: {deadline}: must be greater than 0"
+    if spec.get("selector") is not None and spec.get("manualSelector") is not True:
+        yield "spec.selector", "Invalid value: `selector` will be auto-generated (set manualSelector to keep it)"
+    if spec.get("completionMode") == "Indexed" and spec.get("completions") is None:
+        yield "spec.completions", "Required value: when completion mode is Indexed"
+    if spec.get("podFailurePolicy") is not None:
+        tpl = _pod_template(obj)
+        if tpl is not None and tpl.spec.get("restartPolicy") != "Never":
+            yield "spec.template.spec.restartPolicy", "Invalid value: only \"Never\" is supported with podFailurePolicy"
+
+
 _ENV_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef")
 
 
@@ -1261,6 +1284,7 @@ OBJECT_RULES: tuple[ObjectRule, ...] = (
     rule_node_ports,
     rule_workload_selector,
     rule_restart_policy,
+    rule_job_spec,
     rule_env,
     rule_data_keys,
     rule_data_size,
@@ -1349,6 +1373,24 @@ def rule_service_selects_pods(view: _Set) -> Iterator[SetFinding]:
         if selector and not view.selected(obj):
             shown = ",".join(f"{k}={v}" for k, v in selector.items())
             yield obj, "spec.selector", f"Not found: no Deployment, Pod or Job in the set has labels {shown}"
+
+
+SELECTS_JOB = "d2k.io/selects-job"  # the annotation that says a Service is meant to select a Job's Pods
+
+
+def rule_service_selects_job(view: _Set) -> Iterator[SetFinding]:
+    """A Job's Pods finish and are not replaced: a Service selecting them is a mistake unless it says it is meant."""
+    for obj in view.objects:
+        if obj.get("kind") != "Service" or not _d(_d(obj.get("spec")).get("selector")):
+            continue
+        if _d(_d(obj.get("metadata")).get("annotations")).get(SELECTS_JOB) == "true":
+            continue
+        for index in view.selected(obj):
+            job = view.templates[index][0]
+            if job.get("kind") in ("Job", "CronJob"):
+                yield (obj, "spec.selector",
+                       f"Invalid value: selects the Pods of {job.get('kind')}/{_name(job)}, which finish and are not "
+                       f"replaced; annotate the Service {SELECTS_JOB}: \"true\" if that is meant")
 
 
 def rule_service_target_ports(view: _Set) -> Iterator[SetFinding]:
@@ -1514,6 +1556,7 @@ SetRule = Callable[[_Set], Iterable[SetFinding]]
 SET_RULES: tuple[SetRule, ...] = (
     rule_unique_objects,
     rule_service_selects_pods,
+    rule_service_selects_job,
     rule_service_target_ports,
     rule_unique_node_ports,
     rule_references,

@@ -1200,3 +1200,110 @@ def test_a_tty_fed_from_a_pipe_is_refused_by_both(
     assert done.returncode != 0 and "not a TTY" in done.stderr
     with pytest.raises(InputError, match="not a TTY"):
         convert_text(line, "run.sh", options=Options())
+
+
+# ------------------------------------------------------------------------------- lifecycle and reach (issue 9)
+# What the engine stores for a line (never started) pins Docker's behaviour; d2k's conversion of the
+# same line must keep it: restart policy -> the workload kind, port bindings -> what a node opens.
+
+_LOOPBACK_IPS = ("127.0.0.1", "::1")
+
+
+def _engine_and_d2k(world: World, line: str) -> tuple[dict[str, Any], Any, str]:
+    """`docker create` the line on the engine and convert it with d2k: (inspect payload, d2k Result, CLI stderr)."""
+    from d2k.core import Options, convert_text
+    from d2k.validate import validate_objects
+
+    text = substitute(line, world.subs)
+    created = world.docker(engine_argv(run_words(text, "issue-9", 1)))
+    assert created.returncode == 0, f"{text}: {created.stderr.strip()}"
+    result = convert_text(text + "\n", "issue-9.sh", options=Options(), base_dir=str(world.tmp))
+    assert validate_objects(result.objects) == []
+    return world.client.inspect_container(created.id), result, created.stderr
+
+
+def _workloads(result: Any) -> list[dict[str, Any]]:
+    return [o for o in result.objects if o["kind"] in ("Deployment", "Job", "Pod")]
+
+
+# (line, Docker's RestartPolicy name and retries, AutoRemove) -> (d2k kind, restartPolicy, backoffLimit)
+RESTART_CASES = (
+    ("docker run --rm --name {p}w-once redis echo hi", ("no", 0, True), ("Job", "Never", 0)),
+    ("docker run -d --name {p}w-svc redis", ("no", 0, False), ("Deployment", "Always", None)),
+    ("docker run -d --name {p}w-retry --restart on-failure:3 redis", ("on-failure", 3, False), ("Job", "OnFailure", 3)),
+    ("docker run -d --name {p}w-always --restart always redis", ("always", 0, False), ("Deployment", "Always", None)),
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "docker_policy", "expected"), RESTART_CASES, ids=[c[0].split()[4].removeprefix("{p}") for c in RESTART_CASES]
+)
+def test_docker_restart_policy_decides_the_workload(
+    line: str, docker_policy: tuple[str, int, bool], expected: tuple[str, str, int | None], world: World
+) -> None:
+    inspect, result, _ = _engine_and_d2k(world, line)
+    policy = inspect["HostConfig"]["RestartPolicy"]
+    assert (policy["Name"] or "no", policy["MaximumRetryCount"], inspect["HostConfig"]["AutoRemove"]) == docker_policy
+    (obj,) = _workloads(result)
+    spec = obj["spec"]["template"]["spec"] if obj["kind"] != "Pod" else obj["spec"]
+    assert (obj["kind"], spec["restartPolicy"], obj["spec"].get("backoffLimit")) == expected
+    # a Deployment where Docker would not restart: the report says so
+    said = {d.code for d in result.report.diagnostics}
+    assert ("restart-policy" in said) == (obj["kind"] == "Deployment" and docker_policy[0] == "no")
+
+
+def _node_ports_of_docker(inspect: dict[str, Any]) -> set[tuple[int, str]]:
+    """Container ports the engine binds on a non-loopback host address (what other machines reach)."""
+    host = inspect["HostConfig"]
+    if host.get("PublishAllPorts"):
+        return {_port_key(spec) for spec in inspect["Config"].get("ExposedPorts") or {}}
+    return {
+        _port_key(spec)
+        for spec, bindings in (host.get("PortBindings") or {}).items()
+        if any((b.get("HostIp") or "") not in _LOOPBACK_IPS for b in bindings or [{}])
+    }
+
+
+def _port_key(spec: str) -> tuple[int, str]:
+    number, _, protocol = spec.partition("/")
+    return int(number), protocol or "tcp"
+
+
+def _node_ports_of_d2k(result: Any) -> set[tuple[int, str]]:
+    return {
+        (p["targetPort"], p.get("protocol", "TCP").lower())
+        for o in result.objects
+        if o["kind"] == "Service" and o["spec"]["type"] != "ClusterIP"
+        for p in o["spec"]["ports"]
+    }
+
+
+@pytest.mark.parametrize("line", [
+    "docker run -d --name {p}r-lo -p 127.0.0.1:18080:6379 -p [::1]:18081:6379 -p 18443:7000 --expose 7000 redis",
+    "docker run -d --name {p}r-all -P --expose 9000 --expose 9001/udp redis",
+    "docker run -d --name {p}r-ip -p 10.1.2.3:18082:6379 redis",
+])
+def test_docker_publishes_exactly_what_the_nodes_open(line: str, world: World) -> None:
+    inspect, result, _ = _engine_and_d2k(world, line)
+    docker_side = _node_ports_of_docker(inspect)
+    assert docker_side, "the line publishes something off the host"
+    assert _node_ports_of_d2k(result) == docker_side
+    loopback_only = [
+        _port_key(spec)[0]
+        for spec, bindings in (inspect["HostConfig"].get("PortBindings") or {}).items()
+        if all((b.get("HostIp") or "") in _LOOPBACK_IPS for b in bindings)
+    ]
+    for port in loopback_only:  # reachable from the Docker host alone: said, with the port-forward to use
+        assert any(d.code == "loopback-port" and f"port {port} " in d.message and "port-forward" in d.message
+                   for d in result.report.diagnostics)
+
+
+def test_docker_host_network_keeps_exposed_ports_and_discards_publishing(world: World) -> None:
+    inspect, result, stderr = _engine_and_d2k(world, "docker run -d --name {p}r-host --network host -p 18090:6379 redis")
+    assert "Published ports are discarded" in stderr
+    (obj,) = _workloads(result)
+    container = obj["spec"]["template"]["spec"]["containers"][0]
+    exposed = {_port_key(spec) for spec in inspect["Config"]["ExposedPorts"]}
+    assert {(p["containerPort"], p.get("protocol", "TCP").lower()) for p in container["ports"]} == exposed
+    assert not [o for o in result.objects if o["kind"] == "Service"]
+    assert any(d.code == "host-network-ports" and "discarded" in d.message for d in result.report.diagnostics)

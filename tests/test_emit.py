@@ -139,7 +139,10 @@ def test_volumes_named_anonymous_bind_and_tmpfs() -> None:
 
 def test_restart_policy_within_what_the_workload_allows() -> None:
     line = "docker run -d --name job --restart on-failure:5 example/job\n"
-    deployment = convert(line)
+    job = convert(line)  # run-once: a Job that retries 5 times, as Docker did
+    assert by_kind(job.objects, "Job")["job"]["spec"]["backoffLimit"] == 5
+    assert by_kind(job.objects, "Job")["job"]["spec"]["template"]["spec"]["restartPolicy"] == "OnFailure"
+    deployment = convert(line, workload="deployment")
     assert by_kind(deployment.objects, "Deployment")["job"]["spec"]["template"]["spec"]["restartPolicy"] == "Always"
     assert any(d.code == "restart-policy" for d in deployment.report.diagnostics)
     pod = convert(line, workload="pod")

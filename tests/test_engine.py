@@ -553,3 +553,14 @@ def _free_port(kind: int) -> int:
     with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_saved_payload_auto_remove_is_read_as_rm_and_the_container_as_detached() -> None:
+    """AutoRemove (--rm) decides run-once Jobs (d2k.workloads); the engine cannot say how the client attached."""
+    payload, image = saved("seed-db")
+    payload = {**payload, "HostConfig": {**payload["HostConfig"], "AutoRemove": True}}
+    container, _, _ = container_from_inspect(payload, image)
+    assert container.auto_remove and container.detach
+    assert "--rm" in flags(container) and "--rm" in container.origin.text
+    plain, _, _ = container_from_inspect(*saved("seed-db"))
+    assert not plain.auto_remove and "--rm" not in flags(plain)

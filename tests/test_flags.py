@@ -173,7 +173,8 @@ CASES: dict[str, Case] = {
     "-q": Case("-q alpine", IR, note="client"),
     "--read-only": Case("--read-only alpine", M, {"ctr securityContext readOnlyRootFilesystem": True}),
     "--restart": Case("--restart no alpine", M, {"Pod/alpine spec restartPolicy": "Never"}, workload="pod"),
-    "--rm": Case("--rm alpine", IR, note="Pod lifetimes"),
+    "--rm": Case("--rm alpine", M, {"Job/alpine spec backoffLimit": 0, "pod restartPolicy": "Never"}, note="a Job",
+                 workload="auto"),
     "--runtime": Case("--runtime runsc alpine", A, {"pod runtimeClassName": "runsc"}, note="RuntimeClass"),
     "--security-opt": Case("--security-opt no-new-privileges alpine", M,
                            {"ctr securityContext allowPrivilegeEscalation": False}),
@@ -261,8 +262,8 @@ def resolve(result: Result, path: str) -> Any:
     c = list(result.graph.containers.values())[-1]
     workload_name = result.graph.workload_names[c.name]
     workload = next(o for o in result.objects
-                    if o["kind"] in ("Deployment", "Pod") and o["metadata"]["name"] == workload_name)  # fmt: skip
-    template = workload["spec"]["template"] if workload["kind"] == "Deployment" else workload
+                    if o["kind"] in ("Deployment", "Job", "Pod") and o["metadata"]["name"] == workload_name)  # fmt: skip
+    template = workload if workload["kind"] == "Pod" else workload["spec"]["template"]
     node: Any
     if root == "pod":
         node = template["spec"]

@@ -82,3 +82,45 @@ def test_from_running_errors_speak_of_containers_not_input_lines(engine: Any, ma
                                "containers read: name it too, or use --all\n")
     port = d2k("from-running", target, "--port", "nope=80")
     assert port.returncode == 2 and port.stderr == f"d2k: --port nope=...: no container is named nope (the containers: {target})\n"
+
+
+def test_from_running_converts_an_aliased_container_without_ports(engine: Any, made: Any) -> None:
+    """A realistic engine: a worker (no EXPOSE, nothing published) answers to a network alias. Docker runs it;
+    d2k converts it, reports the unknown port, and --strict fails (it used to exit 2)."""
+    network = f"{made.prefix}-net"
+    made.network(network)
+    name = f"{made.prefix}-worker"
+    made.run(f"docker run -d --name {name} --network {network} --network-alias jobs "
+             "dockersamples/examplevotingapp_worker")
+    inspect = engine.inspect_container(name)
+    assert "jobs" in inspect["NetworkSettings"]["Networks"][network]["Aliases"]
+    assert not inspect["Config"].get("ExposedPorts") and not inspect["HostConfig"].get("PortBindings")
+    done = d2k("from-running", name)
+    assert done.returncode == 0, done.stderr
+    assert "kind: Deployment" in done.stdout and "kind: Service" not in done.stdout
+    assert "answers to the network alias jobs" in done.stderr and f"--port {name}=PORT" in done.stderr
+    assert d2k("from-running", name, "--strict", "-q").returncode == 1
+    given = d2k("from-running", name, "--port", f"{name}=8080", "--strict", "-q")
+    assert given.returncode == 0, given.stderr
+    assert "name: jobs" in given.stdout and "type: ClusterIP" in given.stdout
+
+
+@pytest.mark.engine
+def test_from_running_publish_all_and_loopback_as_the_engine_bound_them(engine: Any, made: Any) -> None:
+    """-P publishes the image's EXPOSE (read from the engine's image inspect); 127.0.0.1 stays off the nodes."""
+    import yaml
+
+    name = f"{made.prefix}-cache"
+    made.run(f"docker run -d --name {name} -P -p 127.0.0.1::7000 --expose 7000 redis")
+    inspect = engine.inspect_container(name)
+    bound = inspect["NetworkSettings"]["Ports"]
+    assert {b["HostIp"] for b in bound["7000/tcp"]} == {"127.0.0.1"}  # -P adds no other address for it
+    assert bound["6379/tcp"]  # the image's EXPOSE, published by -P on the daemon's default address
+    assert inspect["HostConfig"]["PublishAllPorts"] and "6379/tcp" not in inspect["HostConfig"]["PortBindings"]
+    done = d2k("from-running", name)
+    assert done.returncode == 0, done.stderr
+    services = {o["metadata"]["name"]: o["spec"] for o in yaml.safe_load_all(done.stdout) if o["kind"] == "Service"}
+    opened = {p["targetPort"] for s in services.values() if s["type"] != "ClusterIP" for p in s["ports"]}
+    assert opened == {6379}  # 7000 only on loopback
+    assert any(7000 in [p["targetPort"] for p in s["ports"]] and s["type"] == "ClusterIP" for s in services.values())
+    assert "port-forward" in done.stderr

@@ -103,7 +103,7 @@ def test_edges_from_env_never_show_a_credential_value() -> None:
     assert "plantedpw" not in edge.origin.text
 
 
-def test_resolve_ports_prefers_override_then_explicit_then_catalog() -> None:
+def test_resolve_ports_prefers_override_then_explicit_and_catalog() -> None:
     text = (
         "docker run -d --name aa --expose 7000 redis\n"
         "docker run -d --name bb redis\n"
@@ -111,17 +111,20 @@ def test_resolve_ports_prefers_override_then_explicit_then_catalog() -> None:
         "docker run -d --name app -e A_HOST=aa -e B_HOST=bb -e C_HOST=cc example/app\n"
     )
     g, report = graph_of(text, port_overrides={"cc": [9000]})
-    assert [p.container_port for p in g.service_ports["aa"]] == [7000]
+    assert [p.container_port for p in g.service_ports["aa"]] == [7000, 6379]  # --expose adds to the image's EXPOSE
     assert [p.container_port for p in g.service_ports["bb"]] == [6379]
     assert [p.container_port for p in g.service_ports["cc"]] == [9000]
     assert "catalog-ports" in codes(report)
 
 
-def test_resolve_ports_unknown_port_of_a_reached_container_is_an_input_error() -> None:
-    with pytest.raises(InputError) as err:
-        graph_of("docker run -d --name api example/api\ndocker run -d --name web --link api example/web\n")
-    message = str(err.value)
-    assert message.startswith("t.sh:1: api is reached by web as api") and "--port api=PORT" in message
+def test_plan_services_unknown_port_of_a_reached_container_is_reported_not_refused() -> None:
+    # Docker runs both and resolves the name: only the port is unknown, so convert and report it
+    g, report = graph_of("docker run -d --name api example/api\ndocker run -d --name web --link api example/web\n")
+    assert services(g) == {}
+    (note,) = [d for d in report.diagnostics if d.code == "unknown-ports"]
+    assert note.severity is Sev.NOT_CARRIED and note.container == "api"
+    assert note.message.startswith("web call it as api") and "--port api=PORT" in note.message
+    assert "connectivity-gap" not in codes(report)  # said once, where the port is missing
 
 
 def test_resolve_ports_falls_back_to_the_port_callers_name() -> None:
@@ -159,14 +162,22 @@ def test_plan_services_node_port_only_inside_the_range() -> None:
 
 def test_plan_services_loopback_only_is_cluster_ip_with_port_forward_note() -> None:
     g, report = graph_of("docker run -d --name admin -p 127.0.0.1:8080:80 nginx\n")
-    assert services(g) == {"admin": ("admin", "ClusterIP", [(8080, 80)])}
+    assert services(g) == {"admin": ("admin", "ClusterIP", [(80, 80)])}
     note = next(d for d in report.diagnostics if d.code == "loopback-port")
-    assert "kubectl port-forward service/admin 8080:8080" in note.message
+    assert "kubectl port-forward service/admin 8080:80" in note.message and note.severity is Sev.APPROXIMATED
 
 
-def test_plan_services_merges_internal_and_external_names() -> None:
-    g, _ = graph_of("docker run -d --name api -p 8080:80 nginx\ndocker run -d --name web -e API_HOST=api nginx\n")
-    assert services(g) == {"api": ("api", "NodePort", [(80, 80), (8080, 80)])}
+def test_plan_services_keeps_the_called_port_off_the_nodes() -> None:
+    # Docker: web reaches api:80 on the network, the host reaches 8080; port 80 is on no node
+    g, report = graph_of("docker run -d --name api -p 8080:80 nginx\ndocker run -d --name web -e API_HOST=api nginx\n")
+    assert services(g) == {"api": ("api", "ClusterIP", [(80, 80)]), "api-external": ("api", "NodePort", [(8080, 80)])}
+    assert "external-service" in codes(report)
+
+
+def test_plan_services_one_service_when_callers_use_exactly_the_published_ports() -> None:
+    g, _ = graph_of("docker run -d --name api -p 8080:8080 example/api\n"
+                    "docker run -d --name web -e API_HOST=api example/web\n")
+    assert services(g) == {"api": ("api", "NodePort", [(8080, 8080)])}
 
 
 def test_plan_services_load_balancer_on_request() -> None:

@@ -32,7 +32,7 @@ RICH = (
 
 
 def kinds() -> dict[str, str]:
-    return {"Deployment": "V1Deployment", "Pod": "V1Pod", "Service": "V1Service", "ConfigMap": "V1ConfigMap",
+    return {"Deployment": "V1Deployment", "Job": "V1Job", "Pod": "V1Pod", "Service": "V1Service", "ConfigMap": "V1ConfigMap",
             "Secret": "V1Secret", "PersistentVolumeClaim": "V1PersistentVolumeClaim", "Namespace": "V1Namespace",
             "NetworkPolicy": "V1NetworkPolicy", "Ingress": "V1Ingress",
             "PersistentVolume": "V1PersistentVolume"}

@@ -11,6 +11,7 @@ import pytest
 from d2k import runtime
 from d2k.core import Options, convert_text
 from d2k.emitters.kubernetes import EmitOptions, _env_name_ok
+from d2k.emitters.workloads import pod_spec_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file() and not p.name.startswith("."))
@@ -68,8 +69,8 @@ def _converted(text: str) -> Any:
 def _workload_containers(objects: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     out = {}
     for obj in objects:
-        if obj["kind"] in ("Deployment", "Pod"):
-            spec = obj["spec"]["template"]["spec"] if obj["kind"] == "Deployment" else obj["spec"]
+        spec = pod_spec_of(obj)
+        if spec is not None:
             for container in spec["containers"]:
                 out[(obj["metadata"]["name"], container["name"])] = container
     return out

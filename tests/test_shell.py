@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from d2k.core import Options, Result, convert_text
+from d2k.emitters.workloads import pod_spec_of
 from d2k.errors import InputError
 from d2k.parsers.text import extract
 from d2k.report import Diagnostic, Severity
@@ -33,9 +34,10 @@ def found(result: Result, code: str) -> list[Diagnostic]:
 
 def container(result: Result, name: str) -> dict[str, Any]:
     for obj in result.objects:
-        if obj["kind"] == "Deployment" and obj["metadata"]["name"] == name:
-            return obj["spec"]["template"]["spec"]["containers"][0]  # type: ignore[no-any-return]
-    raise AssertionError(f"no Deployment {name}")
+        spec = pod_spec_of(obj)
+        if spec is not None and obj["metadata"]["name"] == name:
+            return spec["containers"][0]  # type: ignore[no-any-return]
+    raise AssertionError(f"no workload {name}")
 
 
 def env_of(result: Result, name: str) -> dict[str, Any]:
@@ -240,8 +242,8 @@ def test_one_unresolved_diagnostic_per_variable_listing_its_lines() -> None:
 def test_pwd_in_volume_and_mount_sources_is_the_input_folder(source: str) -> None:
     text = f"docker run --name ww -v {source}/conf:/conf --mount type=bind,src={source}/data,dst=/data nginx\n"
     result = convert(text)
-    paths = sorted(v["hostPath"]["path"] for o in result.objects if o["kind"] == "Deployment"
-                   for v in o["spec"]["template"]["spec"]["volumes"])
+    paths = sorted(v["hostPath"]["path"] for o in result.objects if (spec := pod_spec_of(o)) is not None
+                   for v in spec["volumes"])
     assert paths == [f"{FOLDER}/conf", f"{FOLDER}/data"]
     (note,) = found(result, "working-folder")  # one per line and form
     assert FOLDER in note.message and note.severity is Severity.APPROXIMATED

@@ -55,9 +55,9 @@ def process(c: Container) -> Obj:
 
 
 def container_ports(c: Container, graph: Graph) -> list[Obj]:
+    """Every port the container listens on: -p, --expose, the image's EXPOSE (catalog or engine), --port."""
     seen: dict[tuple[int, str], Obj] = {}
-    if c.network_mode == "host":
-        return []
+    # with hostNetwork the ports are the node's: still listed, as Docker keeps them in ExposedPorts
     for p in [*c.ports, *graph.service_ports.get(c.name, [])]:
         key = (p.container_port, p.protocol)
         if key not in seen:

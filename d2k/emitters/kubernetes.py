@@ -38,20 +38,21 @@ from d2k.emitters.storage import (
     storage_plan,
     volume_mounts,
 )
+from d2k.emitters.workloads import workload
 from d2k.infer import WAIT_IMAGE
-from d2k.model import Container, DataFile, Graph, ServicePlan
+from d2k.model import Container, DataFile, Graph, ServicePlan, WorkloadPlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
 from d2k.report import Report, Severity
 from d2k.runtime import escape
 from d2k.secrets import is_credential, is_credential_name, is_credential_value
+from d2k.validate import SELECTS_JOB
 
 KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolume", "PersistentVolumeClaim", "Service", "Deployment",
-              "Pod")
+              "Job", "Pod")
 
 
 @dataclass(frozen=True, slots=True)
 class EmitOptions:
-    workload: str = "deployment"  # deployment | pod
     namespace: str = ""
     part_of: str = ""
     storage_size: str = "1Gi"
@@ -77,8 +78,9 @@ def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
     for key, f in files:
         taken = {n for k, n in claims.data_names.items() if graph.files[k].secret == f.secret}
         claims.data_names[key] = unique(dns1123_label(f.name, "data"), taken)
+    shared = _alias_labels(graph)
     for root, members in _pods(graph).items():
-        objects.extend(_workload_objects(graph, root, members, report, options, claims))
+        objects.extend(_workload_objects(graph, root, members, report, options, claims, shared.get(root, {})))
     report_shared_claims(claims, report)
     objects.extend(claims.objects())
     objects.extend(_data_objects(files, claims.data_names, objects, report, options))
@@ -95,13 +97,29 @@ def _pods(graph: Graph) -> dict[str, list[Container]]:
     return pods
 
 
+def alias_label(service: str) -> str:
+    """The label of every Pod a shared --network-alias Service selects (the Service name is a DNS label)."""
+    return f"alias.d2k.io/{service}"
+
+
+def _alias_labels(graph: Graph) -> dict[str, dict[str, str]]:
+    """Pod -> the labels of the shared-alias Services that select it."""
+    labels: dict[str, dict[str, str]] = {}
+    for plan in graph.services:
+        if plan.also:
+            for member in (plan.container, *plan.also):
+                labels.setdefault(graph.pods[member], {})[alias_label(plan.name)] = "true"
+    return labels
+
+
 def namespace(options: EmitOptions) -> Obj:
     return {"apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": options.namespace, "labels": _common_labels(options)}}  # fmt: skip
 
 
 def _workload_objects(
-    graph: Graph, root: str, members: list[Container], report: Report, options: EmitOptions, claims: Claims
+    graph: Graph, root: str, members: list[Container], report: Report, options: EmitOptions, claims: Claims,
+    shared: dict[str, str],
 ) -> list[Obj]:
     name = graph.workload_names[root]
     pod = _Pod()
@@ -119,55 +137,18 @@ def _workload_objects(
     labels, annotations = _user_labels(members[0], report)
     annotations.update(pod.annotations)
     labels[NAME_LABEL] = name
-    if options.workload == "pod":
-        out.append(pod_object(name, labels, annotations, spec, members[0], report, options))
-    else:
-        out.append(deployment(name, labels, annotations, spec, members[0], report, options))
-        strategy = rollout_strategy(spec, claims)
+    labels.update(shared)
+    plan = graph.workloads.get(root) or WorkloadPlan("Deployment", "Always")
+    template_meta: Obj = {"labels": {**labels, **_common_labels(options)}}
+    if annotations:
+        template_meta["annotations"] = annotations
+    selector = {"matchLabels": {NAME_LABEL: name}}
+    out.append(workload(plan, _metadata(name, options, labels), template_meta, spec, members[0].replicas, selector))
+    if plan.kind == "Deployment":
+        strategy = rollout_strategy(spec, claims)  # a ReadWriteOnce claim cannot attach to two Pods at once
         if strategy:
             out[-1]["spec"]["strategy"] = strategy
     return out
-
-
-def deployment(
-    name: str, labels: dict[str, str], annotations: dict[str, str], spec: Obj, c: Container, report: Report,
-    options: EmitOptions,
-) -> Obj:
-    if c.restart in ("no", "on-failure"):
-        report.add("restart-policy", Severity.APPROXIMATED,
-                   f"--restart {c.restart}: a Deployment always restarts its containers (use --workload pod for "
-                   "OnFailure/Never)", c.origin, c.name)
-    template_meta: Obj = {"labels": dict(labels)}
-    if annotations:
-        template_meta["annotations"] = annotations
-    meta = _metadata(name, options, labels)
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": meta,
-        "spec": {
-            "replicas": c.replicas,
-            "selector": {"matchLabels": {NAME_LABEL: name}},
-            "template": {"metadata": {**template_meta, "labels": {**labels, **_common_labels(options)}},
-                         "spec": {**spec, "restartPolicy": "Always"}},
-        },
-    }
-
-
-def pod_object(
-    name: str, labels: dict[str, str], annotations: dict[str, str], spec: Obj, c: Container, report: Report,
-    options: EmitOptions,
-) -> Obj:
-    policy = {"": "Always", "always": "Always", "unless-stopped": "Always", "on-failure": "OnFailure", "no": "Never"}
-    if c.restart == "on-failure" and c.restart_max_retries:
-        report.add("restart-retries", Severity.NOT_CARRIED,
-                   f"on-failure:{c.restart_max_retries}: a Pod retries without limit (a Job has backoffLimit)",
-                   c.origin, c.name)
-    meta = _metadata(name, options, labels)
-    if annotations:
-        meta["annotations"] = annotations
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-            "spec": {**spec, "restartPolicy": policy[c.restart]}}  # fmt: skip
 
 
 def _user_labels(c: Container, report: Report) -> tuple[dict[str, str], dict[str, str]]:
@@ -229,13 +210,12 @@ def pod_spec(
         spec["nodeSelector"] = selector
     if main.runtime and main.runtime != "runc":
         spec["runtimeClassName"] = dns1123_label(main.runtime)
-    waits = graph.waits.get(graph.pods[main.name], [])
-    if waits:
-        spec["initContainers"] = [wait_container(service, port) for service, port in waits]
+    # seeds fill the volumes with the image's files, then waits hold the start until the dependencies answer
+    waits = [wait_container(service, port) for service, port in graph.waits.get(graph.pods[main.name], [])]
+    if pod.init_containers or waits:
+        spec["initContainers"] = [*pod.init_containers, *waits]
     if pod.volumes:
         spec["volumes"] = [pod.volumes[k] for k in sorted(pod.volumes)]
-    if pod.init_containers:
-        spec["initContainers"] = pod.init_containers
     return spec
 
 
@@ -269,7 +249,7 @@ def _data_objects(
 
 def _rename_references(objects: list[Obj], kind: str, old: str, new: str) -> None:
     for o in objects:
-        spec = o["spec"]["template"]["spec"] if o["kind"] == "Deployment" else o["spec"] if o["kind"] == "Pod" else {}
+        spec = o["spec"]["template"]["spec"] if o["kind"] in ("Deployment", "Job") else o["spec"] if o["kind"] == "Pod" else {}
         for volume in spec.get("volumes", []):
             ref = volume.get("secret") if kind == "Secret" else volume.get("configMap")
             field = "secretName" if kind == "Secret" else "name"
@@ -430,6 +410,7 @@ def secret_object(name: str, data: dict[str, str], options: EmitOptions) -> Obj:
 
 
 def service(plan: ServicePlan, graph: Graph, options: EmitOptions) -> Obj:
+    """The Service of one plan; one that selects a Job's Pods says so (they finish and are not replaced)."""
     workload = graph.workload_names[graph.pods[plan.container]]
     ports: list[Obj] = []
     used: set[str] = set()
@@ -445,7 +426,11 @@ def service(plan: ServicePlan, graph: Graph, options: EmitOptions) -> Obj:
         if p.node_port:
             entry["nodePort"] = p.node_port
         ports.append(entry)
-    spec: Obj = {"type": plan.type, "selector": {NAME_LABEL: workload}, "ports": ports}
+    selector = {alias_label(plan.name): "true"} if plan.also else {NAME_LABEL: workload}
+    spec: Obj = {"type": plan.type, "selector": selector, "ports": ports}
     # the workload's own app.kubernetes.io/* labels, so `kubectl get all -l app.kubernetes.io/name=db` finds both
     meta = _metadata(plan.name, options, {NAME_LABEL: workload})
+    chosen = graph.workloads.get(graph.pods[plan.container])
+    if chosen is not None and chosen.kind == "Job":
+        meta["annotations"] = {SELECTS_JOB: "true"}  # meant to: validation refuses it otherwise
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}

@@ -760,6 +760,9 @@ def container_from_inspect(
     retries = int(policy.get("MaximumRetryCount") or 0) if restart == "on-failure" else 0
     if restart:
         facts.flag("--restart", f"{restart}:{retries}" if retries else restart)
+    auto_remove = bool(host_config.get("AutoRemove"))
+    if auto_remove:
+        facts.flag("--rm")
 
     def resource(key: str, flag: str, render: Callable[[int], str], default: int = 0) -> int | None:
         value = int(host_config.get(key) or 0)
@@ -945,6 +948,8 @@ def container_from_inspect(
         init=init,
         tty=tty,
         stdin_open=stdin_open,
+        detach=True,  # read as `docker run -d` (run_line): how the client attached is not the workload's
+        auto_remove=auto_remove,
         runtime=runtime,
         flags=facts.flags,
         learned=facts.learned,

@@ -560,7 +560,7 @@ def _read_only(c: Container, value: str, ctx: FlagContext) -> None:
 
 def _auto_remove(c: Container, value: str, ctx: FlagContext) -> None:
     c.auto_remove = v.parse_bool(value)
-    ctx.irrelevant("the container is removed on exit in Docker; Kubernetes manages Pod lifetimes")
+    ctx.note = "run-once: a Job unless something reaches it (the report says which workload it became)"
 
 
 def _help(c: Container, value: str, ctx: FlagContext) -> None:
@@ -674,8 +674,8 @@ FLAGS: tuple[Flag, ...] = (
     irrelevant("--quiet", "-q", reason="client output", parse=_bool, value=False),
     custom("--read-only", handler=_read_only, value=False, doc="securityContext.readOnlyRootFilesystem"),
     custom("--restart", handler=_restart, doc="restartPolicy within what the workload kind allows"),
-    custom("--rm", handler=_auto_remove, value=False, fate=Fate.IRRELEVANT,
-           doc="Kubernetes manages Pod lifetimes"),
+    custom("--rm", handler=_auto_remove, value=False,
+           doc="run-once: a Job unless something reaches it (published or called)"),
     custom("--runtime", handler=_runtime, fate=Fate.APPROXIMATED, doc="spec.runtimeClassName"),
     custom("--security-opt", handler=_security_opt,
            doc="seLinuxOptions, appArmorProfile, seccompProfile, allowPrivilegeEscalation"),
