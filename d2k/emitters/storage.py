@@ -148,7 +148,9 @@ def _volume(
         source = ({"secret": {"secretName": ref, "items": [item]}} if m.type == "secret"
                   else {"configMap": {"name": ref, "items": [item]}})
     elif m.type == "bind":
-        name = "host-" + dns1123_label(m.source, "path")
+        # named after the path's last two steps (/srv/app/config -> host-app-config): readable, and the same
+        # wherever the input was checked out; two sources that name alike are told apart below
+        name = "host-" + dns1123_label("/".join(m.source.rstrip("/").split("/")[-2:]), "root")
         name = name[:63].rstrip("-")
         source = {"hostPath": {"path": m.source}}
     elif m.type == "tmpfs":

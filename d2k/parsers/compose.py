@@ -18,6 +18,7 @@ from typing import Any
 from d2k.model import Container, DataFile, Fate, FlagUse, Graph, Network, Origin, Volume
 from d2k.parsers.compose_keys import EXTENSION, KEYS, KeyContext
 from d2k.parsers.compose_loader import Loading, Request, Sources, finish, load
+from d2k.parsers.storage import resolve_binds
 from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential, redact_url
 
@@ -51,6 +52,8 @@ def parse_project(project: dict[str, Any], sources: Sources) -> Parsed:
                        Origin(file, line, f"services.{name}"))
             continue
         c = _container(name, services[name] or {}, project, sources)
+        # a bind of a file or small folder beside the project is a ConfigMap, as for docker run beside a script
+        resolve_binds(c, sources.base or os.path.dirname(os.path.abspath(c.origin.file)))
         graph.containers[name] = c
     if project.get("models"):
         report.add("models", Severity.NOT_CARRIED,

@@ -63,7 +63,7 @@ from d2k.model import (
 )
 from d2k.parsers.accounts import needed, read_files, resolve_group, resolve_user
 from d2k.parsers.flags import SAFE_SYSCTLS, TABLE, dropped_mount_options
-from d2k.parsers.storage import special_bind_note
+from d2k.parsers.storage import resolve_binds, special_bind_note
 from d2k.report import Diagnostic, Severity
 from d2k.secrets import redact_assignment
 
@@ -74,6 +74,7 @@ COMPOSE_PROJECT = "com.docker.compose.project"
 COMPOSE_SERVICE = "com.docker.compose.service"
 COMPOSE_NUMBER = "com.docker.compose.container-number"
 COMPOSE_ONEOFF = "com.docker.compose.oneoff"
+COMPOSE_WORKING_DIR = "com.docker.compose.project.working_dir"
 COMPOSE_DEPENDS_ON = "com.docker.compose.depends_on"
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
@@ -1367,6 +1368,9 @@ def read_engine(
         container, volumes = _one_workload(
             result_name, members, payloads, images, display, mount_targets, diagnostics, accounts
         )
+        project_dir = members[0].labels.get(COMPOSE_WORKING_DIR, "")
+        if project_dir:  # binds beside the Compose project read as from-compose reads them (same machine)
+            resolve_binds(container, project_dir)
         result.containers.append(container)
         _collect(container, volumes, result)
     result.api_calls = counter.calls
