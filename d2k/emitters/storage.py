@@ -45,6 +45,7 @@ class Claims:
     persistent_volumes: list[Obj] = field(default_factory=list)
     files: dict[str, Obj] = field(default_factory=dict)  # bind source -> its ConfigMap or Secret
     file_names: set[str] = field(default_factory=set)
+    file_name_of: dict[str, str] = field(default_factory=dict)  # bind source -> its object's name (storage_plan)
     users: dict[str, dict[str, Container]] = field(default_factory=dict)  # claim -> workload -> first container
     local: dict[str, Obj] = field(default_factory=dict)  # volume -> pod volume source (tmpfs, bind volumes)
     data_names: dict[str, str] = field(default_factory=dict)  # Compose "secret:NAME"/"config:NAME" -> object name
@@ -85,7 +86,9 @@ def volume_mounts(
         if owner is c and m.target in seeds:
             pod.init_containers.append(seed_container(c, m.target, volume, pod))
         mounts.append(entry)
-    return mounts
+    # by path, as Docker mounts them (a parent before what is mounted inside it), whatever order they were
+    # given or an engine lists them in
+    return sorted(mounts, key=lambda e: str(e["mountPath"]))
 
 
 def seed_container(c: Container, target: str, volume: str, pod: _Pod) -> Obj:
@@ -221,7 +224,26 @@ def storage_plan(graph: Graph, report: Report) -> Claims:
             report.add("volume-tmpfs", Severity.APPROXIMATED,
                        f"volume {name} is a tmpfs: an emptyDir in memory in each Pod (Docker shares one tmpfs "
                        "between the containers that mount it while they run)", volume.origin)
+    _name_file_objects(graph, claims)
     return claims
+
+
+def _name_file_objects(graph: Graph, claims: Claims) -> None:
+    """Each bind source read in gets its ConfigMap/Secret name up front, after the first workload (by name) that
+    mounts it, in source order: the same names whatever order the workloads are emitted in (from-compose and
+    from-running read the same project in different orders)."""
+    users: dict[str, tuple[str, Mount]] = {}
+    for c in graph.containers.values():
+        workload = graph.workload_names[graph.pods[c.name]]
+        for m in c.mounts:
+            if _is_file_volume(m) and (m.source not in users or workload < users[m.source][0]):
+                users[m.source] = (workload, m)
+    for source, (workload, m) in sorted(users.items()):
+        base = source.rstrip("/").rpartition("/")[2]
+        wanted = dns1123_label(f"{workload}-{'file' if m.host_kind == 'file' else 'dir'}-{base}", "files")
+        name = unique(wanted, claims.file_names)
+        claims.file_names.add(name)
+        claims.file_name_of[source] = name
 
 
 def _tmpfs_size(o: str) -> str:
@@ -302,10 +324,7 @@ def _file_object(m: Mount, workload: str, claims: Claims, options: EmitOptions) 
     existing = claims.files.get(m.source)
     if existing is not None:
         return existing
-    base = m.source.rstrip("/").rpartition("/")[2]
-    wanted = dns1123_label(f"{workload}-{'file' if m.host_kind == 'file' else 'dir'}-{base}", "files")
-    name = unique(wanted, claims.file_names)
-    claims.file_names.add(name)
+    name = claims.file_name_of[m.source]
     secret = any(is_credential_file(n, data) for n, data, _x in m.host_files)
     text: dict[str, str] = {}
     binary: dict[str, str] = {}
