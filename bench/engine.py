@@ -52,7 +52,8 @@ from bench.common import (  # noqa: E402
 
 ENGINE_SH = ROOT / "tests" / "engine" / "engine.sh"
 IMAGES_PY = ROOT / "tests" / "engine" / "images.py"
-TARGET_TIME_RATIO = 2.0
+TARGET_CLI_RATIO = 3.0  # the whole `d2k from-running --all`, start-up included (issue 13)
+TARGET_READER_RATIO = 1.5  # read_engine() alone
 LABEL = "d2k.bench"
 
 # stand-in tag -> its port (as the real image's EXPOSE)
@@ -298,11 +299,11 @@ def bench(sizes: list[int], runs: int) -> Table:
         table.add(f"{n}: `docker inspect ID...` (median)", ms(f.inspect_seconds), seconds=f.inspect_seconds)
         cli_ratio = f.cli_seconds / f.inspect_seconds
         table.add(f"{n}: `d2k from-running --all` CLI (median)", f"{ms(f.cli_seconds)} ({cli_ratio:.1f}x)",
-                  f"<= {TARGET_TIME_RATIO:g}x inspect", cli_ratio <= TARGET_TIME_RATIO, seconds=f.cli_seconds,
+                  f"<= {TARGET_CLI_RATIO:g}x inspect", cli_ratio <= TARGET_CLI_RATIO, seconds=f.cli_seconds,
                   ratio=cli_ratio)
         reader_ratio = f.reader_seconds / f.inspect_seconds
         table.add(f"{n}: read_engine() in-process (median)", f"{ms(f.reader_seconds)} ({reader_ratio:.1f}x)",
-                  f"<= {TARGET_TIME_RATIO:g}x inspect", reader_ratio <= TARGET_TIME_RATIO,
+                  f"<= {TARGET_READER_RATIO:g}x inspect", reader_ratio <= TARGET_READER_RATIO,
                   seconds=f.reader_seconds, ratio=reader_ratio)
         table.add(f"{n}: API calls on the wire (read_engine's own count)", f"{f.wire_calls} ({f.reported_calls})",
                   f"<= 1 + N + images = {expected}", f.wire_calls <= expected and f.read_containers == f.containers,

@@ -108,6 +108,11 @@ def table(figures: dict[int, dict]) -> Table:
     return t
 
 
+def bench(sizes: list[int], seed: int = 6) -> Table:
+    with tempfile.TemporaryDirectory(prefix="d2k-phases-") as workdir:
+        return table(measure(sorted(sizes), seed, Path(workdir)))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
@@ -117,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--seed", type=int, default=6)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="d2k-phases-") as workdir:
-        figures = measure(sorted(args.lines), args.seed, Path(workdir))
-    result = table(figures)
+    result = bench(args.lines, args.seed)
     emit([result], args.json)
     return 1 if args.strict and not result.passed else 0
 
