@@ -41,6 +41,7 @@ class Claims:
 
     declared: dict[str, Volume] = field(default_factory=dict)  # `docker volume create`
     by_volume: dict[str, Obj] = field(default_factory=dict)
+    by_claim: dict[str, Obj] = field(default_factory=dict)  # the same claims by their Kubernetes name
     taken: set[str] = field(default_factory=set)
     persistent_volumes: list[Obj] = field(default_factory=list)
     files: dict[str, Obj] = field(default_factory=dict)  # bind source -> its ConfigMap or Secret
@@ -185,7 +186,7 @@ def _claim(volume: str, owner: Container, claims: Claims, report: Report, option
                    f"volume {volume} becomes claim {name}: {wanted} is another volume's", owner.origin, owner.name)
     claims.taken.add(name)
     pv = _persistent_volume_for(claims.declared.get(volume), name, options, report)
-    claims.by_volume[volume] = persistent_volume_claim(name, volume, options, pv)
+    claims.by_volume[volume] = claims.by_claim[name] = persistent_volume_claim(name, volume, options, pv)
     if pv is not None:
         claims.persistent_volumes.append(pv)
     return name
@@ -379,10 +380,8 @@ def report_shared_claims(claims: Claims, report: Report) -> None:
 
 
 def _claim_modes(claims: Claims, claim: str) -> list[str]:
-    for obj in claims.by_volume.values():
-        if obj["metadata"]["name"] == claim:
-            return list(obj["spec"]["accessModes"])
-    return []
+    obj = claims.by_claim.get(claim)  # a look-up, never a scan: every Deployment with a claim asks
+    return list(obj["spec"]["accessModes"]) if obj is not None else []
 
 
 def rollout_strategy(spec: Obj, claims: Claims) -> Obj:
