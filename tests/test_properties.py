@@ -18,9 +18,11 @@ from ruamel.yaml import YAML
 
 from d2k.core import Options, convert_text
 from d2k.emitters.output import to_json, to_yaml
+from d2k.emitters.workloads import pod_spec_of
 from d2k.errors import InputError
 from d2k.model import Container, Healthcheck
 from d2k.parsers.docker_run import parse_text
+from d2k.runtime import escape, expand
 from d2k.validate import validate_objects
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None,
@@ -235,11 +237,13 @@ def test_env_values_stay_strings_in_yaml(env: dict[str, str]) -> None:
     dumped = to_yaml(result.objects)
     for loaded in (list(yaml.safe_load_all(dumped)), _yaml_12(dumped)):
         assert loaded == result.objects
-        deployment = next(o for o in loaded if isinstance(o, dict) and o["kind"] == "Deployment")
-        values = {e["name"]: e.get("value") for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+        pod = next(spec for o in loaded if isinstance(o, dict) and (spec := pod_spec_of(o)) is not None)
+        values = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
         for name, value in env.items():
             if name in values and values[name] is not None:
-                assert values[name] == value and isinstance(values[name], str)
+                # a string for every reader, and what the process gets after the kubelet's $(VAR)/$$ expansion
+                assert isinstance(values[name], str) and values[name] == escape(value)
+                assert expand(values[name], {}) == value
 
 
 def test_the_tricky_strings_are_quoted_for_go_yaml_too() -> None:
