@@ -714,6 +714,7 @@ def _guard(run: Any, debug: bool) -> NoReturn:
         _traceback(debug)
         _fail(f"d2k: internal error: {err}; please report it (run with --debug for details)", 3)
     except KeyboardInterrupt:
+        _interrupted[0] = True
         _fail("d2k: interrupted", 128 + _signal_received[0])
     except BrokenPipeError:
         _closed_stdout()
@@ -726,13 +727,14 @@ def _guard(run: Any, debug: bool) -> NoReturn:
 _signal_received = [int(signal.SIGINT)]  # the signal that interrupted the run: exit 128 + it
 
 
-_interrupted = [False]
+_signalled = [False]  # a signal arrived
+_interrupted = [False]  # and a command's guard said so
 
 
 def _interrupt(signum: int, _frame: Any) -> None:
     """SIGTERM ends a run as Ctrl-C does: staging folders removed, one line, exit 128 + the signal."""
     _signal_received[0] = signum
-    _interrupted[0] = True
+    _signalled[0] = True
     raise KeyboardInterrupt
 
 
@@ -772,10 +774,12 @@ def main() -> None:
     except KeyboardInterrupt:  # before a command's guard runs (typer builds the command line first)
         sys.stderr.write("d2k: interrupted\n")
         code = 128 + _signal_received[0]
-    except SystemExit as done:
-        if not _interrupted[0]:
+    except SystemExit:
+        if not _signalled[0]:
             raise
-        code = done.code if isinstance(done.code, int) else 1
+        if not _interrupted[0]:  # typer turned it into a silent exit 130 while it parsed the command line
+            sys.stderr.write("d2k: interrupted\n")
+        code = 128 + _signal_received[0]
     # A KeyboardInterrupt that passed through exec() (dataclasses make their methods so, at import) marks
     # the interpreter to end itself by SIGINT at exit, whatever status d2k returns: after a signal, leave
     # with d2k's own status (its files are closed and its staging folders removed by then).
