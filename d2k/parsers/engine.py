@@ -1369,7 +1369,9 @@ def read_engine(
             result_name, members, payloads, images, display, mount_targets, diagnostics, accounts
         )
         project_dir = members[0].labels.get(COMPOSE_WORKING_DIR, "")
-        if project_dir:  # binds beside the Compose project read as from-compose reads them (same machine)
+        if project_dir and address.startswith("unix://"):
+            # binds beside the Compose project read as from-compose reads them: only on this machine's engine,
+            # where that folder is this machine's (a remote engine's paths are the remote host's)
             resolve_binds(container, project_dir)
         result.containers.append(container)
         _collect(container, volumes, result)
