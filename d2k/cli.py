@@ -421,6 +421,7 @@ def validate(
     """Check manifests against the Kubernetes schemas and the API server's own rules."""
 
     def run() -> int:
+        from d2k.emitters.report import counted
         from d2k.manifests import locate, read_manifests
         from d2k.validate import validate_objects
 
@@ -432,15 +433,11 @@ def validate(
         for problem in problems:
             found = where.get((problem.kind, problem.name))
             typer.echo(f"{found.where() + ': ' if found else ''}{problem.render()}", err=True)
-        typer.echo(f"d2k: {_plural(len(read.objects), 'object')} checked in {_plural(read.files, 'file')}: "
-                   f"{_plural(len(problems), 'problem')}", err=True)
+        typer.echo(f"d2k: {counted(len(read.objects), 'object')} checked in {counted(read.files, 'file')}: "
+                   f"{counted(len(problems), 'problem')}", err=True)
         return 1 if problems else 0
 
     _guard(run, debug)
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @app.command("flags")

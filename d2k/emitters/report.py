@@ -44,12 +44,12 @@ def render_text(report: Report, graph: Graph, objects: list[dict[str, Any]]) -> 
     kinds: dict[str, int] = {}
     for obj in objects:
         kinds[obj["kind"]] = kinds.get(obj["kind"], 0) + 1
-    made = ", ".join(_count(n, k) for k, n in kinds.items())
-    lines.append(f"d2k: {_count(len(graph.containers), 'container')} -> {made or 'no objects'}")
+    made = ", ".join(counted(n, k) for k, n in kinds.items())
+    lines.append(f"d2k: {counted(len(graph.containers), 'container')} -> {made or 'no objects'}")
     return "\n".join(lines) + "\n"
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
     """`1 container`, `2 containers`, `3 NetworkPolicies`."""
     if n == 1:
         return f"{n} {noun}"
