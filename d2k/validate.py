@@ -1273,31 +1273,39 @@ def rule_pv_spec(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
 
 ObjectRule = Callable[[Obj, tuple[int, int]], Iterable[Finding]]
 
-OBJECT_RULES: tuple[ObjectRule, ...] = (
-    rule_object_name,
-    rule_labels,
-    rule_annotations,
-    rule_container_names,
-    rule_container_image,
-    rule_container_ports,
-    rule_service_ports,
-    rule_node_ports,
-    rule_workload_selector,
-    rule_restart_policy,
-    rule_job_spec,
-    rule_env,
-    rule_data_keys,
-    rule_data_size,
-    rule_base64_data,
-    rule_quantities,
-    rule_requests_within_limits,
-    rule_volumes,
-    rule_volume_mounts,
-    rule_host_aliases,
-    rule_probe_handlers,
-    rule_capabilities,
-    rule_pvc_spec,
-    rule_pv_spec,
+# The kinds each rule can find something in (None: every kind). A rule still checks the kind itself;
+# the table only spares the ~30 rules x every object calls that would find nothing (validation runs
+# the rules of an object's kind, worked out once per kind). tests/test_validate.py checks each entry:
+# a rule fed objects of the kinds it does not list finds nothing.
+_POD_KINDS = frozenset(_TEMPLATE_KINDS | {"Pod", "CronJob"})
+_DATA_KINDS = frozenset({"ConfigMap", "Secret"})
+EVERY_KIND = None
+
+OBJECT_RULES: tuple[tuple[ObjectRule, frozenset[str] | None], ...] = (
+    (rule_object_name, EVERY_KIND),
+    (rule_labels, EVERY_KIND),
+    (rule_annotations, EVERY_KIND),
+    (rule_container_names, _POD_KINDS),
+    (rule_container_image, _POD_KINDS),
+    (rule_container_ports, _POD_KINDS),
+    (rule_service_ports, frozenset({"Service"})),
+    (rule_node_ports, frozenset({"Service"})),
+    (rule_workload_selector, frozenset(_TEMPLATE_KINDS - {"Job", "ReplicationController"})),
+    (rule_restart_policy, frozenset(_RESTART_POLICIES)),
+    (rule_job_spec, frozenset({"Job"})),
+    (rule_env, _POD_KINDS),
+    (rule_data_keys, _DATA_KINDS),
+    (rule_data_size, _DATA_KINDS),
+    (rule_base64_data, _DATA_KINDS),
+    (rule_quantities, _POD_KINDS | {"PersistentVolumeClaim"}),
+    (rule_requests_within_limits, _POD_KINDS),
+    (rule_volumes, _POD_KINDS),
+    (rule_volume_mounts, _POD_KINDS),
+    (rule_host_aliases, _POD_KINDS),
+    (rule_probe_handlers, _POD_KINDS),
+    (rule_capabilities, _POD_KINDS),
+    (rule_pvc_spec, frozenset({"PersistentVolumeClaim"})),
+    (rule_pv_spec, frozenset(_CLUSTER_SCOPED)),
 )
 
 
@@ -1621,10 +1629,18 @@ def _validate(objects: list[dict[str, Any]], version: tuple[int, int]) -> list[P
     from d2k import validate_network  # a rule family of its own: NetworkPolicy and Ingress
 
     flat, problems = _flatten(objects)
+    table = OBJECT_RULES + validate_network.OBJECT_RULES
+    by_kind: dict[Any, list[ObjectRule]] = {}
     for obj in flat:
         for path, message in _schema_problems(obj, version):
             problems.append(_problem(obj, path, message))
-        for rule in OBJECT_RULES + validate_network.OBJECT_RULES:
+        kind = obj.get("kind")
+        rules = by_kind.get(kind) if isinstance(kind, str) else None
+        if rules is None:
+            rules = [rule for rule, kinds in table if kinds is None or kind in kinds]
+            if isinstance(kind, str):
+                by_kind[kind] = rules
+        for rule in rules:
             for path, message in rule(obj, version):
                 problems.append(_problem(obj, path, message))
     view = _Set(flat)

@@ -191,7 +191,7 @@ def rule_ingress(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
             yield "spec.ingressClassName", f"Invalid value: {spec['ingressClassName']!r}: {msg}"
 
 
-OBJECT_RULES = (rule_network_policy, rule_ingress)
+OBJECT_RULES = ((rule_network_policy, frozenset({"NetworkPolicy"})), (rule_ingress, frozenset({"Ingress"})))
 
 
 def _selects(view: _Set, namespace: str, selector: Obj) -> bool:

@@ -988,3 +988,74 @@ def test_load_rejects_non_objects() -> None:
 def test_load_empty_input() -> None:
     assert load_manifests("", "e.yaml") == []
     assert load_manifests("---\n...\n", "e.yaml") == []
+
+
+# --- the rule table: which kinds each object rule runs on ------------------------------------
+
+
+def _chimera() -> dict[str, Any]:
+    """One object carrying every field some rule reads, each one broken, whatever its kind says."""
+    broken_pod = {
+        "restartPolicy": "Sometimes",
+        "hostAliases": [{"ip": "not-an-ip", "hostnames": ["Bad_Host"]}],
+        "volumes": [{"name": "Bad_Vol", "emptyDir": {"sizeLimit": "-1Gi"}}, {"name": "Bad_Vol"}],
+        "containers": [
+            {
+                "name": "Bad_Name",
+                "imagePullPolicy": "Sometimes",
+                "ports": [{"containerPort": 0, "name": "Bad_Port", "protocol": "XTP", "hostPort": 70000}],
+                "env": [{"name": "1=bad", "valueFrom": {}}],
+                "resources": {"requests": {"cpu": "2", "bad name!": "x"}, "limits": {"cpu": "1"}},
+                "volumeMounts": [{"name": "missing", "mountPath": "relative"}],
+                "livenessProbe": {},
+                "securityContext": {"capabilities": {"add": ["not a capability"]}},
+            },
+            {"name": "Bad_Name"},
+        ],
+    }
+    template = {"metadata": {"labels": {"bad key!": "bad value!"}, "annotations": {"Bad Key!": "x"}},
+                "spec": broken_pod}
+    return {
+        "apiVersion": "v1",
+        "metadata": {"name": "Bad_Name!", "namespace": "Bad_NS", "labels": {"bad key!": "bad value!"},
+                     "annotations": {"Bad Key!": "x"}},
+        "spec": {
+            **broken_pod,
+            "template": template,
+            "jobTemplate": {"spec": {"template": template}},
+            "selector": {"matchLabels": {"other": "x", "bad key!": "v"}, "bad key!": "v"},
+            "type": "Sideways",
+            "ports": [{"port": 0, "protocol": "XTP", "nodePort": 5, "targetPort": "Bad_Port"}],
+            "parallelism": -1,
+            "activeDeadlineSeconds": 0,
+            "accessModes": ["Sometimes"],
+            "resources": {"requests": {"storage": "-1Gi"}, "limits": {"storage": "lots"}},
+            "capacity": {},
+            "persistentVolumeReclaimPolicy": "Keep",
+        },
+        "data": {"bad key!": "%%% not base64", "ok": "x" * (1024 * 1024 + 1)},
+        "binaryData": {"bad key!": "%%%"},
+        "stringData": {"bad key!": "x"},
+    }
+
+
+def test_rule_table_lists_every_kind_a_rule_finds_something_in() -> None:
+    """Each rule, fed a thoroughly broken object of a kind its table entry does not list, finds nothing;
+    of a kind it lists, it finds something (so the table cannot spare a rule its own kinds)."""
+    import d2k.validate_network
+
+    table = d2k.validate.OBJECT_RULES + d2k.validate_network.OBJECT_RULES
+    kinds = set().union(*(k for _, k in table if k is not None)) | {"Namespace", "Other", "List"}
+    version = d2k.validate._parse_version(DEFAULT_K8S_VERSION)
+    for rule, listed in table:
+        found_in_listed = False
+        for kind in sorted(kinds):
+            obj = {**_chimera(), "kind": kind}
+            d2k.validate._TEMPLATES.clear()
+            found = list(rule(obj, version))
+            if listed is not None and kind not in listed:
+                assert not found, f"{rule.__name__} finds {found[:2]} in a {kind}, which its entry does not list"
+            found_in_listed = found_in_listed or bool(found)
+        if rule.__module__ == "d2k.validate":
+            assert found_in_listed, f"{rule.__name__} finds nothing in the broken object: the test misses a field"
+    d2k.validate._TEMPLATES.clear()
