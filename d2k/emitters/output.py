@@ -86,10 +86,14 @@ _PLAIN = re.compile(
     r"|null|Null|NULL)\Z)"  # YAML 1.1 booleans and null, and go-yaml v2's one-letter booleans (_AMBIGUOUS)
     r"[A-Za-z_/][A-Za-z0-9_./-]*(?::[A-Za-z0-9_./-]+)*"
 )
-# Rendered strings: every string PyYAML judged, plus plain ones while the cache is small (a look-up
-# is cheaper than the check). A large input's distinct names then cost a check each, never a dump.
-_SCALARS: dict[str, str | None] = {}
+# Rendered strings. Every string PyYAML judged stays (a dump costs ~25 us; a large input has a few per
+# line). Plain strings are remembered in a bounded set that starts afresh when full: the names of one
+# object recur in it and its neighbours, and a look-up is cheaper than the check, while a 100,000-line
+# input's ~300,000 distinct names would otherwise be checked at every one of their ~20 occurrences.
+_QUOTED: dict[str, str | None] = {}
+_PLAIN_SEEN: set[str] = set()
 _PLAIN_CACHED = 1 << 16
+_MISSING = object()
 
 
 def is_plain(value: str) -> bool:
@@ -100,18 +104,20 @@ def is_plain(value: str) -> bool:
 def _scalar(value: Any) -> str | None:
     kind = type(value)
     if kind is str:
-        try:
-            return _SCALARS[value]
-        except KeyError:
-            pass
+        if value in _PLAIN_SEEN:
+            return value  # type: ignore[no-any-return]
+        rendered = _QUOTED.get(value, _MISSING)
+        if rendered is not _MISSING:
+            return rendered  # type: ignore[return-value]
         if _PLAIN.fullmatch(value) is not None:
-            if len(_SCALARS) < _PLAIN_CACHED:
-                _SCALARS[value] = value
+            if len(_PLAIN_SEEN) >= _PLAIN_CACHED:
+                _PLAIN_SEEN.clear()
+            _PLAIN_SEEN.add(value)
             return value  # type: ignore[no-any-return]
         text = _pyyaml(value)
         text = text[:-5] if text.endswith("\n...\n") else text[:-1]
         rendered = None if "\n" in text else text
-        _SCALARS[value] = rendered
+        _QUOTED[value] = rendered
         return rendered
     if kind is bool:
         return "true" if value else "false"

@@ -480,26 +480,43 @@ class _RunReader:
         return i + 1
 
     def _apply(self, flag: Flag, value: str, written: list[str], word: Word, as_written: str) -> None:
+        long = flag.long
         if self.create and flag.run_only:
             what = f"shorthand flag: {as_written}" if as_written.startswith("'") else f"flag: {as_written}"
             raise InputError(
-                f"unknown {what}: docker create does not take {flag.long} (docker run only)", self.file, word.line
+                f"unknown {what}: docker create does not take {long} (docker run only)", self.file, word.line
             )
         origin = Origin(self.file, word.line, _shown(written, value))
-        ctx = FlagContext(origin, flag.long, self.read_file, environment=self.environment,
+        ctx = FlagContext(origin, long, self.read_file, environment=self.environment,
                           unexported=self.unexported)
         try:
             flag.handler(self.container, value, ctx)
         except HelpRequested:
             raise
         except ValueError as err:
-            raise InputError(f"invalid value for {flag.long}: {err}", self.file, word.line) from None
-        self.last[flag.long] = value
-        self.container.flags.append(FlagUse(flag.long, origin.text, origin, ctx.fate, ctx.note))
+            raise InputError(f"invalid value for {long}: {err}", self.file, word.line) from None
+        self.last[long] = value
+        self.container.flags.append(FlagUse(long, origin.text, origin, ctx.fate, ctx.note))
+
+
+# The same flags recur line after line (`--restart always`, `-e TZ=UTC`): each distinct spelling is
+# quoted and redacted once. Bounded: a large input's distinct values (names, ports) start it afresh.
+_SHOWN: dict[tuple[tuple[str, ...], str], str] = {}
+_SHOWN_LIMIT = 1 << 14
 
 
 def _shown(written: list[str], value: str) -> str:
     """The flag as written, shell-quoted, with a credential value redacted (however the flag was spelled)."""
+    key = (tuple(written), value)
+    text = _SHOWN.get(key)
+    if text is None:
+        if len(_SHOWN) >= _SHOWN_LIMIT:
+            _SHOWN.clear()
+        text = _SHOWN[key] = _quoted(written, value)
+    return text
+
+
+def _quoted(written: list[str], value: str) -> str:
     words = [shlex.quote(redact_url(w)) for w in written]
     safe = redact_assignment(value)
     if safe != value and written[-1].endswith(value):
