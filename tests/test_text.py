@@ -610,3 +610,12 @@ def test_docker_command_without_prompt_in_a_prompt_file_is_read_not_dropped_as_o
     result = extract(text, "notes.txt")
     assert [[w.text for w in c.words][-1] for c in result.commands] == ["redis", "redis"]
     assert [c.origin.line for c in result.commands] == [1, 3]
+
+
+@pytest.mark.parametrize("word", ["docker", "/usr/bin/docker", "docker/", ".", "..", "", "a//b", "./podman", "foo/.", "sudo"])
+def test_program_basename_reads_paths_as_pathlib_does(word: str) -> None:
+    from pathlib import PurePath
+
+    from d2k.parsers.wrappers import _basename
+
+    assert _basename(word) == PurePath(word).name

@@ -97,7 +97,7 @@ from d2k.parsers.shell import (
     _short,
     _Var,
 )
-from d2k.parsers.wrappers import PROGRAMS, _program_index, _program_name, _unwrap
+from d2k.parsers.wrappers import PROGRAMS, _basename, _program_index, _program_name, _unwrap
 from d2k.report import Diagnostic, Severity
 
 # the command a pipe feeds, and its first plain argument (`| tee run.log`), to name it in the report
@@ -453,7 +453,7 @@ class _Lexer(_Expander):
         if cmd.error is not None:
             raise self._fail(cmd.error[0], cmd.error[1])
         words = [Word(text, line) for text, line in zip(cmd.words[start:], cmd.lines[start:], strict=True)]
-        words[0] = Word(PurePath(words[0].text).name, words[0].line)
+        words[0] = Word(_basename(words[0].text), words[0].line)
         environment = {name: (var.value, var.line) for name, var in self.env.items() if var.exported}
         environment.update((name, (var.value, var.line)) for name, _op, var in cmd.prefix_assignments)
         for name, value in _unwrap(cmd.words)[1]:
