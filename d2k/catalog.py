@@ -15,7 +15,7 @@ them the way Docker does before looking the repository up.
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -46,6 +46,7 @@ def _split_domain(repository: str) -> tuple[str | None, str]:
     return None, repository
 
 
+@lru_cache(maxsize=4096)  # a large input names a few images thousands of times
 def normalise_repository(image: str) -> str:
     """Repository key for an image reference: no tag, no digest, Docker Hub prefixes removed.
 
@@ -82,6 +83,7 @@ def _parse_port(spec: str) -> tuple[int, str]:
     return port, protocol
 
 
+@lru_cache(maxsize=4096)
 def _entry_field(image: str, field: str) -> list[str] | None:
     """A field of the catalog entry, with the tag's variant (e.g. `-management`, `fpm`) applied."""
     entry = _catalog().get(normalise_repository(image))
