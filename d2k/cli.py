@@ -278,8 +278,7 @@ def from_commands(
 
         text, name = _read_input(file)
         options = _options(convert, convert.part_of or _default_part_of(name))
-        result = convert_text(text, name, options=options)
-        return _finish(result, [name], convert, options.k8s_version)
+        return _finish(convert_text(text, name, options=options), [name], convert, options.k8s_version)
 
     _guard(run, convert.debug)
 
@@ -304,8 +303,8 @@ def from_running(
             raise InputError("--var gives variables to a script: it applies to from-commands, not from-running")
         graph, rep = _engine_graph(names, all_, filter_, project, quiet=convert.quiet)
         options = _options(convert, convert.part_of or project or "")
-        result = convert_graph(graph, report=rep, options=options)
-        return _finish(result, ["engine"], convert, options.k8s_version, read=[])
+        return _finish(convert_graph(graph, report=rep, options=options), ["engine"], convert, options.k8s_version,
+                       read=[])
 
     _guard(run, convert.debug)
 
@@ -337,8 +336,7 @@ def from_compose(
         except BaseException:
             loading.cancel()
             raise
-        result = convert_compose(loading, options=options)
-        return _finish(result, list(result.inputs), convert, options.k8s_version)
+        return _finish(convert_compose(loading, options=options), None, convert, options.k8s_version)
 
     _guard(run, convert.debug)
 
@@ -568,42 +566,47 @@ def _read_input(file: str) -> tuple[str, str]:
         raise InputError(f"not UTF-8 text (byte 0x{data[err.start]:02x}): save the file as UTF-8", name, line) from None
 
 
-def _finish(result: Any, inputs: list[str], convert: Convert, k8s_version: str, *,
+def _finish(result: Any, inputs: list[str] | None, convert: Convert, k8s_version: str, *,
             read: list[str] | None = None) -> int:
     """Validate, check every planned output, write them, then stdout: a failed run writes nothing.
 
-    `inputs` name the inputs in the report; `read` the files read (default: `inputs`), never written over."""
+    `inputs` name the inputs in the report (None: the result's own); `read` the files read (default:
+    `inputs`), never written over. What reads the model (graph, report) is worked out first and the model
+    let go: validation and writing then never hold it beside the objects (callers pass the result on
+    without keeping it: at 100,000 lines the model is ~450 MB)."""
     from d2k.emitters import output as render
-    from d2k.emitters.report import render_reach, render_text, strict_failures
+    from d2k.emitters.report import render_reach, render_text, strict_failures, to_json
 
-    _check_output(result.objects, k8s_version)
-    outputs = _planned_outputs(result, inputs, inputs if read is None else read, convert)
+    inputs = list(result.inputs) if inputs is None else inputs
+    objects = result.objects
+    told = "" if convert.quiet else render_text(result.report, result.graph, objects) + render_reach(objects)
+    failures = strict_failures(result.report, result.graph) if convert.strict else []
+    report = to_json(result.report, result.graph, objects, inputs) if convert.report is not None else ""
+    del result
+    _check_output(objects, k8s_version)
+    outputs = _planned_outputs(objects, report, inputs if read is None else read, convert)
     notes = outputs.run()
     if convert.out is None and convert.kustomize is None and convert.helm is None:
         if convert.output is Output.json:
-            sys.stdout.write(render.to_json(result.objects))
+            sys.stdout.write(render.to_json(objects))
         else:
-            render.write_yaml(result.objects, sys.stdout.write)
+            render.write_yaml(objects, sys.stdout.write)
         sys.stdout.flush()
-    if not convert.quiet:
-        sys.stderr.write(render_text(result.report, result.graph, result.objects))
-        sys.stderr.write(render_reach(result.objects))
+    sys.stderr.write(told)
     for note in notes:
         sys.stderr.write(f"d2k: {note}\n")
-    failures = strict_failures(result.report, result.graph) if convert.strict else []
     if failures:
         sys.stderr.write(f"d2k: --strict: not deployable as is: {'; '.join(failures)}\n")
     return 1 if failures else 0
 
 
-def _planned_outputs(result: Any, inputs: list[str], read: list[str], convert: Convert) -> Any:
-    """Every file output of the run, one entry per option (a new output option adds its entry here)."""
+def _planned_outputs(objects: list[dict[str, Any]], report: str, read: list[str], convert: Convert) -> Any:
+    """Every file output of the run, one entry per option (a new output option adds its entry here);
+    `report` is the --report text."""
     from d2k.emitters import output as render
-    from d2k.emitters.report import to_json
     from d2k.writer import Outputs, check_file, plan_folder, write_file, write_folder
 
     outputs = Outputs()
-    objects = result.objects
     if convert.out is not None:
         from d2k.emitters.kustomize import with_kustomization
 
@@ -645,10 +648,9 @@ def _planned_outputs(result: Any, inputs: list[str], read: list[str], convert: C
         outputs.add(check_secret_values, write_secret_values)
     if convert.report is not None:
         report_file = convert.report
-        text = to_json(result.report, result.graph, objects, inputs)
 
         def write_report() -> list[str]:
-            write_file(report_file, text)
+            write_file(report_file, report)
             return []
 
         outputs.add(lambda: check_file(report_file, inputs=read), write_report)

@@ -87,11 +87,18 @@ def group_pods(graph: Graph, inf: Inference) -> None:
                 parent[c.name] = mode.removeprefix("container:")
                 break
 
-    def root(name: str, seen: frozenset[str] = frozenset()) -> str:
-        if name in seen:
-            c = graph.containers[name]
-            raise InputError(f"{name} joins a loop of container: namespaces: break it", c.origin.file, c.origin.line)
-        return root(parent[name], seen | {name}) if name in parent else name
+    def root(name: str) -> str:
+        # a loop, not a recursive closure: that would be a reference cycle holding the graph, which the
+        # CLI (its cycle collector paused) would keep until exit
+        seen: set[str] = set()
+        while name in parent:
+            if name in seen:
+                c = graph.containers[name]
+                raise InputError(f"{name} joins a loop of container: namespaces: break it", c.origin.file,
+                                 c.origin.line)
+            seen.add(name)
+            name = parent[name]
+        return name
 
     graph.pods = {name: root(name) for name in graph.containers}
     for name, pod in graph.pods.items():

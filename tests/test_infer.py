@@ -61,6 +61,31 @@ def test_group_pods_follows_pid_and_ipc_container_modes() -> None:
     assert g.pods["bb"] == "aa"
 
 
+def test_group_pods_follows_chains_and_refuses_loops() -> None:
+    parsed = parse_text("docker run -d --name aa busybox\ndocker run -d --name bb --pid container:aa busybox\n"
+                        "docker run -d --name cc --network container:bb busybox\n", "t.sh")
+    rules.group_pods(parsed.graph, Inference(parsed.report))
+    assert parsed.graph.pods == {"aa": "aa", "bb": "aa", "cc": "aa"}
+    parsed.graph.containers["aa"].ipc_mode = "container:cc"  # as an engine could report it: aa -> cc -> bb -> aa
+    with pytest.raises(InputError, match="joins a loop of container: namespaces"):
+        rules.group_pods(parsed.graph, Inference(parsed.report))
+
+
+def test_graph_is_freed_without_the_cycle_collector() -> None:
+    """The CLI pauses the cycle collector: the rules must not leave reference cycles that hold the graph."""
+    import gc
+    import sys
+
+    gc.disable()
+    try:
+        g, _ = graph_of("docker run -d --name app -p 8080:80 nginx\n"
+                        "docker run -d --name proxy --network container:app envoyproxy/envoy\n"
+                        "docker run -d --name web --link app -e API=http://app:80 nginx\n")
+        assert sys.getrefcount(g) == 2  # `g` and getrefcount's own argument: nothing else holds it
+    finally:
+        gc.enable()
+
+
 def test_name_workloads_makes_dns_labels_and_resolves_collisions() -> None:
     g, report = graph_of("docker run -d --name My_App nginx\ndocker run -d --name my.app nginx\n")
     assert g.workload_names == {"My_App": "my-app", "my.app": "my-app-2"}
