@@ -20,7 +20,7 @@ import binascii
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal, InvalidOperation
@@ -116,16 +116,16 @@ _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _NAME_CACHES: list[dict[str, tuple[str, ...]]] = []
 
 
-def _answered_once(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+def _answered_once(check: Callable[[str], list[str]]) -> Callable[[str], Sequence[str]]:
     cache: dict[str, tuple[str, ...]] = {}
     _NAME_CACHES.append(cache)
 
     @wraps(check)
-    def cached(value: str) -> list[str]:
+    def cached(value: str) -> Sequence[str]:
         found = cache.get(value)
         if found is None:
             found = cache[value] = tuple(check(value))
-        return list(found)
+        return found  # a tuple: the answer is shared, so nobody can change it
 
     return cached
 
@@ -258,7 +258,7 @@ def port_number(value: int) -> list[str]:
     return [] if 1 <= value <= 65535 else ["must be between 1 and 65535, inclusive"]
 
 
-def _int_or_port_name(value: Any) -> list[str]:
+def _int_or_port_name(value: Any) -> Sequence[str]:
     """A port given as a number or as an IANA_SVC_NAME (targetPort, probe ports)."""
     number = _int(value)
     if number is not None:
@@ -996,7 +996,7 @@ def rule_base64_data(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
 _STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage", "storage")
 
 
-def _resource_name(name: str) -> list[str]:
+def _resource_name(name: str) -> Sequence[str]:
     """Compute resources: cpu, memory, ephemeral-storage, hugepages-<size>, or a domain-prefixed extended one."""
     if name in _STANDARD_RESOURCES:
         return []

@@ -129,19 +129,25 @@ def _scalar(value: Any) -> str | None:
 
 
 def _mapping(obj: dict[str, Any], indent: int, out: list[str]) -> bool:
+    # _scalar inlined for the common cases (a key or a string already known to be plain, a number):
+    # this loop runs for every key of every object
     pad = " " * indent
+    plain = _PLAIN_SEEN
     for key, value in obj.items():
-        name = _scalar(key)
+        name = key if key in plain else _scalar(key)
         if name is None or len(name) > _SIMPLE_KEY_LIMIT:
             return False
-        if type(value) is dict:
+        kind = type(value)
+        if kind is str and value in plain:
+            out.append(f"{pad}{name}: {value}\n")
+        elif kind is dict:
             if not value:
                 out.append(f"{pad}{name}: {{}}\n")
                 continue
             out.append(f"{pad}{name}:\n")
             if not _mapping(value, indent + 2, out):
                 return False
-        elif type(value) is list:
+        elif kind is list:
             if not value:
                 out.append(f"{pad}{name}: []\n")
                 continue
@@ -160,12 +166,13 @@ def _sequence(items: list[Any], indent: int, out: list[str]) -> bool:
     """A sequence in a mapping, as PyYAML writes it: `- ` at the mapping's own indent."""
     pad = " " * indent
     for item in items:
-        if type(item) is dict and item:
+        kind = type(item)
+        if kind is dict and item:
             start = len(out)
             if not _mapping(item, indent + 2, out):
                 return False
             out[start] = f"{pad}- {out[start][indent + 2:]}"
-        elif type(item) in (dict, list):
+        elif kind is dict or kind is list:
             return False
         else:
             text = _scalar(item)
