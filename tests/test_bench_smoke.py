@@ -138,6 +138,8 @@ def test_composerize_bench_runs() -> None:
     if "skipped" in ratio["raw"]:  # no node or npm here, or offline: the bench says so and goes on
         pytest.skip(f"composerize half not measured: {ratio['raw']['skipped']}")
     assert ratio["raw"]["ratio"] > 0
+    cpu = rows["CPU time (user + sys, median): d2k / composerize"]["raw"]
+    assert cpu["d2k"] > 0 and cpu["composerize"] > 0
     assert rows["20 lines: composerize lines per second"]["raw"]["lines_per_s"] > 0
     assert rows["20 lines: composerize failed / dropped flags"]["raw"] == {"failed": 0, "ignored": 0, "lines": 20}
 
