@@ -65,12 +65,13 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 @dataclass(slots=True)
 class Run:
-    """One child process: wall seconds, its own peak RSS (bytes) and its exit code."""
+    """One child process: wall seconds, its own peak RSS (bytes), its exit code and CPU seconds (user + sys)."""
 
     seconds: float
     peak_rss: int
     returncode: int
     stderr: str = ""
+    cpu: float = 0.0
 
 
 def run_child(
@@ -106,7 +107,7 @@ def run_child(
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     os.unlink(err_path)
-    return Run(seconds, usage.ru_maxrss * 1024, proc.returncode, stderr)
+    return Run(seconds, usage.ru_maxrss * 1024, proc.returncode, stderr, usage.ru_utime + usage.ru_stime)
 
 
 def _stderr_file() -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cold_start, compose, engine, phases, throughput  # noqa: E402
+from bench import cold_start, compose, composerize, engine, phases, throughput  # noqa: E402
 from bench.common import SEED, Table, base_parser, emit  # noqa: E402
 
 
@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     tables: list[Table] = [
         cold_start.bench(runs=2 if args.quick else 15, warmup=1 if args.quick else 2, seed=SEED, profile=False),
         throughput.bench([20, 100] if args.quick else [1000, 10000], runs=1 if args.quick else 3, seed=6),
+        composerize.bench(20 if args.quick else 10000, runs=1 if args.quick else 3, seed=6),
         phases.bench([20, 60] if args.quick else [10000, 100000]),
         compose.bench([10] if args.quick else [500], runs=1 if args.quick else 3, startup_runs=1 if args.quick else 9),
     ]

@@ -126,3 +126,33 @@ def test_generated_compose_project_is_deterministic_and_wired() -> None:
     services = project["services"]
     assert len(services) == 25
     assert any("depends_on" in s for s in services.values()) and any("ports" in s for s in services.values())
+
+
+def test_composerize_bench_runs() -> None:
+    (table,) = bench("composerize.py", "--lines", "20", "--runs", "1")
+    rows = metrics(table)
+    assert rows["20 lines: d2k lines per second"]["raw"]["lines_per_s"] > 0
+    assert rows["20 lines: d2k from-commands (median wall)"]["raw"]["objects"] >= 20
+    ratio = rows["composerize time / d2k time"]
+    assert ratio["target"] == ">= 4x"
+    if "skipped" in ratio["raw"]:  # no node or npm here, or offline: the bench says so and goes on
+        pytest.skip(f"composerize half not measured: {ratio['raw']['skipped']}")
+    assert ratio["raw"]["ratio"] > 0
+    cpu = rows["CPU time (user + sys, median): d2k / composerize"]["raw"]
+    assert cpu["d2k"] > 0 and cpu["composerize"] > 0
+    assert rows["20 lines: composerize lines per second"]["raw"]["lines_per_s"] > 0
+    assert rows["20 lines: composerize failed / dropped flags"]["raw"] == {"failed": 0, "ignored": 0, "lines": 20}
+
+
+def test_composerize_bench_without_node_or_npm(tmp_path: Path) -> None:
+    """Where npm is absent the ratio row says so, exit 0; --strict turns the gap into exit 1."""
+    argv = [sys.executable, str(BENCH / "composerize.py"), "--lines", "5", "--runs", "1", "--json"]
+    env = {**os.environ, "PATH": str(tmp_path)}  # neither node nor npm on it; d2k runs as sys.executable
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (table,) = json.loads(done.stdout)
+    ratio = metrics(table)["composerize time / d2k time"]
+    assert ratio["value"] == "not measured: node absent" and ratio["ok"] is None
+    assert "composerize: not measured: node absent" in done.stderr
+    strict = subprocess.run([*argv, "--strict"], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert strict.returncode == 1, strict.stderr[-3000:]
