@@ -124,19 +124,15 @@ def _write_atomically(path: Path, text: str) -> None:
 # ---------------------------------------------------------------------------
 # Compiling.
 #
-# A compiled node is a "slot": either a tuple of Python types (a plain `type` leaf, checked
-# inline with one isinstance call by the container that holds it) or a function instance -> bool.
-# Containers read their children's slots from a dict or a one-item list, which a `$ref` stub
-# overwrites with the compiled target on its first call.
-
-Slot = tuple[type, ...] | Check
+# A compiled node is a function instance -> bool. Containers recognise the checkers of the
+# commonest leaves (a string, or a string or null: two thirds of the schemas' leaves) by identity
+# and check those inline, without a call. Containers read their children's checkers from a dict
+# or a one-item list, which a `$ref` stub overwrites with the compiled target on its first call.
 
 _PLAIN = {"string": str, "object": dict, "array": list, "boolean": bool, "null": type(None)}
 _KEYWORDS = frozenset(
     {"type", "enum", "$ref", "properties", "additionalProperties", "items", "required", "oneOf"}
 )
-_NOTHING: tuple[type, ...] = ()  # isinstance(x, ()) is False: additionalProperties false
-_ANYTHING: tuple[type, ...] = (object,)  # no additionalProperties keyword: anything goes
 
 
 def _never(_instance: Any) -> bool:
@@ -147,13 +143,15 @@ def _always(_instance: Any) -> bool:
     return True
 
 
-def _function(slot: Slot) -> Check:
-    if isinstance(slot, tuple):
-        return lambda x: isinstance(x, slot)
-    return slot
+def _string_or_null(x: Any) -> bool:
+    return x is None or isinstance(x, str)
 
 
-def _type_slot(types: Any) -> Slot | None:
+def _string(x: Any) -> bool:
+    return isinstance(x, str)
+
+
+def _type_check(types: Any) -> Check | None:
     """jsonschema's `type`: integer is an int (not a bool) or an integral float; number an int or float.
 
     None for a type name jsonschema does not know. Other numbers.Number types (Decimal...) are
@@ -165,6 +163,10 @@ def _type_slot(types: Any) -> Slot | None:
     if any(n not in _PLAIN and n not in ("integer", "number") for n in names):
         return None
     plain = tuple(_PLAIN[n] for n in names if n in _PLAIN)
+    if sorted(set(names)) == ["null", "string"]:
+        return _string_or_null
+    if set(names) == {"string"}:
+        return _string
     if "number" in names:
 
         def number(x: Any) -> bool:
@@ -181,11 +183,7 @@ def _type_slot(types: Any) -> Slot | None:
             return isinstance(x, int) or (isinstance(x, float) and x.is_integer())
 
         return integer
-    return plain
-
-
-def _accepts(slot: Slot | None, sample: Any) -> bool:
-    return slot is None or (isinstance(sample, slot) if isinstance(slot, tuple) else slot(sample))
+    return lambda x: isinstance(x, plain)
 
 
 class Release:
@@ -196,7 +194,7 @@ class Release:
         self.directory = directory
         self._defs: dict[str, Any] | None = None
         self._defs_id = ""
-        self._compiled: dict[str, Slot] = {}
+        self._compiled: dict[str, Check] = {}
 
     def kind(self, filename: str) -> Check | None:
         """The checker of one per-kind file, or None when the release does not ship it."""
@@ -207,7 +205,7 @@ class Release:
         base = schema.get("$id")
         if not isinstance(base, str):
             return _never
-        return _function(self._node(schema, base, root=True))
+        return self._node(schema, base, root=True)
 
     def _definitions(self) -> dict[str, Any]:
         if self._defs is None:
@@ -217,16 +215,16 @@ class Release:
             self._defs_id = doc.get("$id") if isinstance(doc.get("$id"), str) else ""
         return self._defs
 
-    def _definition(self, name: str) -> Slot:
-        slot = self._compiled.get(name)
-        if slot is None:
+    def _definition(self, name: str) -> Check:
+        check = self._compiled.get(name)
+        if check is None:
             node = self._definitions().get(name)
-            slot = _never if node is None else self._node(node, self._defs_id)
-            self._compiled[name] = slot
-        return slot
+            check = _never if node is None else self._node(node, self._defs_id)
+            self._compiled[name] = check
+        return check
 
-    def _ref(self, ref: Any, base: str, place: Callable[[Slot], None]) -> Slot:
-        """A `$ref` to one of the shared definitions: its slot if compiled already, else a stub.
+    def _ref(self, ref: Any, base: str, place: Callable[[Check], None]) -> Check:
+        """A `$ref` to one of the shared definitions: its check if compiled already, else a stub.
 
         The stub compiles the target on its first call and gives it to `place` to take its own spot.
         """
@@ -246,35 +244,35 @@ class Release:
             return done
 
         def stub(instance: Any) -> bool:
-            slot = self._definition(name)
-            place(slot)
-            return _accepts(slot, instance)
+            check = self._definition(name)
+            place(check)
+            return check(instance)
 
         return stub
 
-    def _slot(self, sub: Any, base: str, holder: Any, key: Any) -> Slot:
-        """A child's slot, kept by the caller in holder[key]; a lone `$ref` stub replaces itself there."""
+    def _child(self, sub: Any, base: str, holder: Any, key: Any) -> Check:
+        """A child's check, kept by the caller in holder[key]; a lone `$ref` stub replaces itself there."""
         if isinstance(sub, dict) and set(sub) == {"$ref"}:
-            return self._ref(sub["$ref"], base, lambda slot: holder.__setitem__(key, slot))
+            return self._ref(sub["$ref"], base, lambda check: holder.__setitem__(key, check))
         return self._node(sub, base)
 
-    def _node(self, node: Any, base: str, root: bool = False) -> Slot:
-        """One schema node -> its slot, with jsonschema's verdict (or a conservative "not valid")."""
+    def _node(self, node: Any, base: str, root: bool = False) -> Check:
+        """One schema node -> its check, with jsonschema's verdict (or a conservative "not valid")."""
         if node is True:
-            return _ANYTHING
+            return _always
         if node is False or not isinstance(node, dict):
-            return _NOTHING
+            return _never
         keywords = set(node) - _ANNOTATIONS - ({"$id"} if root else set())
         if not keywords <= _KEYWORDS:
             return _never
-        kind: Slot | None = None
+        kind: Check | None = None
         if "type" in node:
-            kind = _type_slot(node["type"])
+            kind = _type_check(node["type"])
             if kind is None:
                 return _never
-        checks: list[Slot] = []
+        checks: list[Check] = []
         if "$ref" in node:
-            checks.append(self._slot({"$ref": node["$ref"]}, base, checks, 0))
+            checks.append(self._child({"$ref": node["$ref"]}, base, checks, 0))
         if "enum" in node:
             checks.append(_enum(node["enum"], kind))
             kind = None  # an enum of strings already says string
@@ -289,13 +287,13 @@ class Release:
         if kind is not None:
             checks.append(kind)
         if not checks:
-            return _ANYTHING
+            return _always
         if len(checks) == 1 and "$ref" not in node:
             return checks[0]
 
         def every(x: Any) -> bool:
             for check in checks:
-                if not _accepts(check, x):
+                if not check(x):
                     return False
             return True
 
@@ -304,7 +302,7 @@ class Release:
     def _one_of(self, subs: Any, base: str) -> Check:
         if not isinstance(subs, list) or not subs:
             return _never
-        options = [_function(self._node(sub, base)) for sub in subs]
+        options = [self._node(sub, base) for sub in subs]
 
         def one_of(x: Any) -> bool:
             passed = 0
@@ -315,69 +313,128 @@ class Release:
 
         return one_of
 
-    def _array(self, items: Any, base: str, kind: Slot | None) -> Check:
-        cell: list[Slot] = [_never]
-        cell[0] = self._slot(items, base, cell, 0)
-        typed = _function(kind or _ANYTHING)
+    def _array(self, items: Any, base: str, kind: Check | None) -> Check:
+        cell: list[Check] = [_never]
+        cell[0] = self._child(items, base, cell, 0)
+        typed = kind or _always
+        lists_pass = typed([])
 
         def array(x: Any) -> bool:
             if not isinstance(x, list):
                 return typed(x)
             item = cell[0]
-            if item.__class__ is tuple:
+            if item is _string_or_null:
                 for value in x:
-                    if not isinstance(value, item):  # type: ignore[arg-type]
+                    if value.__class__ is not str and value is not None and not isinstance(value, str):
+                        return False
+            elif item is _string:
+                for value in x:
+                    if value.__class__ is not str and not isinstance(value, str):
                         return False
             else:
                 for value in x:
                     if not item(value):  # type: ignore[operator]
                         return False
-            return typed(x)
+            return lists_pass
 
         return array
 
-    def _object(self, node: dict[str, Any], base: str, kind: Slot | None) -> Check:
+    def _object(self, node: dict[str, Any], base: str, kind: Check | None) -> Check:
         props_schema = node.get("properties", {})
         required = node.get("required", [])
         if not isinstance(props_schema, dict) or not isinstance(required, list):
             return _never
         if not all(isinstance(r, str) for r in required):
             return _never
-        props: dict[Any, Slot] = {}
+        props: dict[Any, Check] = {}
         for key, sub in props_schema.items():
-            props[key] = self._slot(sub, base, props, key)
-        cell: list[Slot] = [_ANYTHING]
+            props[key] = self._child(sub, base, props, key)
+        cell: list[Check] = [_always]
         if "additionalProperties" in node:
-            cell[0] = self._slot(node["additionalProperties"], base, cell, 0)
-        need = tuple(dict.fromkeys(required))
-        typed = _function(kind or _ANYTHING)
+            cell[0] = self._child(node["additionalProperties"], base, cell, 0)
+        need = frozenset(required)
+        typed = kind or _always
         dicts_pass = typed({})
-        get = props.get
+        if not props:
+            return _map(cell, need, typed, dicts_pass)
+        if cell[0] is not _never:
+            return _open_struct(props, cell, need, typed, dicts_pass)
 
-        def obj(x: Any) -> bool:
+        def struct(x: Any) -> bool:
+            """The commonest shape: known properties only (additionalProperties false)."""
             if not isinstance(x, dict):
                 return typed(x)
-            other = cell[0]
-            for key, value in x.items():
-                check = get(key, other)
-                if check.__class__ is tuple:
-                    if not isinstance(value, check):  # type: ignore[arg-type]
+            try:
+                for key, value in x.items():
+                    check = props[key]
+                    if check is _string_or_null:
+                        if value.__class__ is not str and value is not None and not isinstance(value, str):
+                            return False
+                    elif check is _string:
+                        if value.__class__ is not str and not isinstance(value, str):
+                            return False
+                    elif not check(value):
                         return False
-                elif not check(value):  # type: ignore[operator]
-                    return False
-            for key in need:
-                if key not in x:
-                    return False
+            except KeyError:
+                return False  # an unknown field
+            if need and not need <= x.keys():
+                return False
             return dicts_pass
 
-        return obj
+        return struct
 
 
-def _enum(values: Any, kind: Slot | None) -> Check:
+def _map(cell: list[Check], need: frozenset[str], typed: Check, dicts_pass: bool) -> Check:
+    """An object without properties: a map whose every value is checked by additionalProperties."""
+
+    def map_(x: Any) -> bool:
+        if not isinstance(x, dict):
+            return typed(x)
+        check = cell[0]
+        if check is _string_or_null:
+            for value in x.values():
+                if value.__class__ is not str and value is not None and not isinstance(value, str):
+                    return False
+        elif check is _string:
+            for value in x.values():
+                if value.__class__ is not str and not isinstance(value, str):
+                    return False
+        else:
+            for value in x.values():
+                if not check(value):
+                    return False
+        if need and not need <= x.keys():
+            return False
+        return dicts_pass
+
+    return map_
+
+
+def _open_struct(
+    props: dict[Any, Check], cell: list[Check], need: frozenset[str], typed: Check, dicts_pass: bool
+) -> Check:
+    """Properties plus additionalProperties true or a schema: unknown keys are checked by the latter."""
+    get = props.get
+
+    def open_struct(x: Any) -> bool:
+        if not isinstance(x, dict):
+            return typed(x)
+        other = cell[0]
+        for key, value in x.items():
+            if not get(key, other)(value):
+                return False
+        if need and not need <= x.keys():
+            return False
+        return dicts_pass
+
+    return open_struct
+
+
+def _enum(values: Any, kind: Check | None) -> Check:
     """jsonschema's `enum` for a list of strings (its equality: 1 != True, and only a str equals a str)."""
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         return _never
-    if not _accepts(kind, ""):
+    if kind is not None and not kind(""):
         return _never  # the type excludes strings, the enum only has strings
     allowed = frozenset(values)
     return lambda x: isinstance(x, str) and x in allowed
