@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -161,6 +163,30 @@ def test_mutations_get_jsonschemas_verdict(version: tuple[int, int]) -> None:
             assert fast == slow, f"{obj['kind']} {label}: compiled says {fast}, jsonschema {slow}"
             counts[slow] += 1
     assert counts[True] > 100 and counts[False] > 1000, counts  # both verdicts well exercised
+
+
+def test_a_large_batch_moves_to_jsonschema_rs_with_the_same_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("jsonschema_rs")
+    monkeypatch.setattr(schema_check, "HANDOFF", 0)
+    version = RELEASES[1]
+    for obj in distinct_by_kind(golden_objects()):
+        for label, mutated in [("as is", obj), *mutations(obj)]:
+            fast, slow = verdicts(mutated, version)
+            assert fast == slow, f"{obj['kind']} {label}: jsonschema-rs says {fast}, jsonschema {slow}"
+    assert schema_check.release(_schema_root(), _shipped()[version])._registry is not None  # it did answer
+
+
+def test_a_small_run_never_imports_jsonschema_rs() -> None:
+    code = (
+        "import sys; from d2k.validate import validate_objects, load_manifests; from pathlib import Path;"
+        "objects = load_manifests(Path('tests/golden/voting-app/manifests.yaml').read_text(), 'm');"
+        "assert validate_objects(objects) == []; print('jsonschema_rs' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT.parent)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT.parent, env=env
+    )
+    assert out.stdout.strip() == "False"
 
 
 JSON = st.recursive(
