@@ -583,9 +583,10 @@ def _finish(result: Any, inputs: list[str] | None, convert: Convert, k8s_version
     failures = strict_failures(result.report, result.graph) if convert.strict else []
     report = to_json(result.report, result.graph, objects, inputs) if convert.report is not None else ""
     del result
-    _check_output(objects, k8s_version)
     outputs = _planned_outputs(objects, report, inputs if read is None else read, convert)
-    notes = outputs.run()
+    outputs.check()  # a refused output path ends the run before anything else happens (the schema cache included)
+    _check_output(objects, k8s_version)
+    notes = outputs.write()
     if convert.out is None and convert.kustomize is None and convert.helm is None:
         if convert.output is Output.json:
             sys.stdout.write(render.to_json(objects))

@@ -365,8 +365,14 @@ class Outputs:
         self.entries.append((check, write))
 
     def run(self) -> list[str]:
+        self.check()
+        return self.write()
+
+    def check(self) -> None:
         for check, _write in self.entries:
             check()
+
+    def write(self) -> list[str]:
         notes: list[str] = []
         for _check, write in self.entries:
             notes.extend(write())
