@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import sys
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -22,6 +21,7 @@ import typer
 
 from d2k import __version__
 from d2k.errors import EngineError, InputError, InternalError
+from d2k.records import dataclass
 
 # `\b` keeps click from re-wrapping the example lines into one paragraph
 EXAMPLES = """
@@ -777,7 +777,7 @@ def main() -> None:
         if not _interrupted[0]:  # typer turned it into a silent exit 130 while it parsed the command line
             sys.stderr.write("d2k: interrupted\n")
         code = 128 + _signal_received[0]
-    # A KeyboardInterrupt that passed through exec() (dataclasses make their methods so, at import) marks
+    # A KeyboardInterrupt that passed through exec() (d2k.records compiles methods so, at first use) marks
     # the interpreter to end itself by SIGINT at exit, whatever status d2k returns: after a signal, leave
     # with d2k's own status (its files are closed and its staging folders removed by then).
     for stream in (sys.stdout, sys.stderr):

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from d2k import catalog
 from d2k.errors import InputError
 from d2k.model import Container, Edge, Graph, Mount, Origin, Port, ServicePlan, ServicePort
 from d2k.names import dns1035_label, dns1123_label, unique
+from d2k.records import dataclass, field
 from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential
 from d2k.workloads import choose_workloads

@@ -21,13 +21,13 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass
-from dataclasses import field as dc_field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache, wraps
 from typing import Any
 
 from d2k.errors import InputError
+from d2k.records import dataclass
+from d2k.records import field as dc_field
 
 __all__ = [
     "DEFAULT_K8S_VERSION",

@@ -30,10 +30,10 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2k.errors import InputError
+from d2k.records import dataclass, field
 
 MANIFEST = ".d2k-manifest"
 COMMIT = ".d2k-commit"

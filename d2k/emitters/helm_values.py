@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from d2k.emitters.kustomize import pod_spec, split_image
 from d2k.emitters.output import to_yaml
+from d2k.records import dataclass
 
 Obj = dict[str, Any]
 SECRET_VALUES = "secret-values.yaml"

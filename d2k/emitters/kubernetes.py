@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from d2k.emitters.common import KEY as _KEY
@@ -42,6 +41,7 @@ from d2k.emitters.workloads import workload
 from d2k.infer import WAIT_IMAGE
 from d2k.model import Container, DataFile, Graph, ServicePlan, WorkloadPlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
+from d2k.records import dataclass, field
 from d2k.report import Report, Severity
 from d2k.runtime import escape
 from d2k.secrets import is_credential, is_credential_name, is_credential_value

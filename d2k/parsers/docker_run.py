@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
 from d2k.errors import HelpRequested, InputError
@@ -20,6 +19,7 @@ from d2k.model import Container, FlagUse, Graph, Network, NetworkAttachment, Ori
 from d2k.parsers.flags import FLAGS, TABLE, Flag, FlagContext, settle
 from d2k.parsers.storage import copy_into, resolve_binds, volume_from_create
 from d2k.parsers.text import Command, Word, extract
+from d2k.records import dataclass, field, replace
 from d2k.report import Diagnostic, Report, Severity
 from d2k.secrets import redact_assignment, redact_url
 

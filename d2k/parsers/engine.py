@@ -42,7 +42,6 @@ import shlex
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d2k.errors import EngineError
@@ -64,6 +63,7 @@ from d2k.model import (
 from d2k.parsers.accounts import needed, read_files, resolve_group, resolve_user
 from d2k.parsers.flags import SAFE_SYSCTLS, TABLE, dropped_mount_options
 from d2k.parsers.storage import resolve_binds, special_bind_note
+from d2k.records import dataclass, field, replace
 from d2k.report import Diagnostic, Severity
 from d2k.secrets import redact_assignment
 

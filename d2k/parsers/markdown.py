@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import PurePath
 
 from d2k.model import Origin
 from d2k.parsers.shell import _ASSIGNMENT, _short
 from d2k.parsers.wrappers import _SUDO_VALUE_OPTIONS, PROGRAMS
+from d2k.records import dataclass
 from d2k.report import Diagnostic, Severity
 
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn"})

@@ -7,9 +7,9 @@ text.py reads commands (operators, redirections, assignments) and Markdown lives
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from d2k.errors import InputError
+from d2k.records import dataclass
 from d2k.report import Severity
 
 _BLANKS = " \t\r"

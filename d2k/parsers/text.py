@@ -69,7 +69,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
 from d2k.errors import InputError
@@ -98,6 +97,7 @@ from d2k.parsers.shell import (
     _Var,
 )
 from d2k.parsers.wrappers import PROGRAMS, _program_index, _program_name, _unwrap
+from d2k.records import dataclass, field, replace
 from d2k.report import Diagnostic, Severity
 
 # the command a pipe feeds, and its first plain argument (`| tee run.log`), to name it in the report

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TypedDict
 
 from d2k.model import Mount, Port
+from d2k.records import dataclass, field
 
 # ---------------------------------------------------------------------------------------------
 # Scalars: pflag / Go strconv semantics
