@@ -20,6 +20,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from d2k import __version__
+from d2k.cli_group import LazyTyper
 from d2k.errors import EngineError, InputError, InternalError
 from d2k.records import dataclass
 
@@ -36,8 +37,8 @@ Examples:
   d2k graph samples/voting-app.md --format svg --out app.svg   # draw the service graph
 """
 
-class _App(typer.Typer):
-    """typer, plus options whose value is optional (`--network-policies` alone means `=graph`).
+class _App(LazyTyper):
+    """typer (building only the command invoked, d2k.cli_group), plus options whose value is optional (`--network-policies` alone means `=graph`).
 
     click would take the next word as the value (`--network-policies FILE` would eat FILE), so a
     bare option is rewritten to its default value before parsing; `=VALUE` is the only other form.
