@@ -22,7 +22,6 @@ else keeps the user's umask.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -90,6 +89,8 @@ def check_file(path: Path, *, inputs: Iterable[str] = ()) -> None:
 
 
 def digest(data: bytes) -> str:
+    import hashlib  # only a run writing files needs it (~3 ms of OpenSSL loading at start-up)
+
     return hashlib.sha256(data).hexdigest()
 
 
