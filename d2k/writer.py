@@ -32,13 +32,14 @@ from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from d2k.errors import InputError
+from d2k.patterns import lazy
 from d2k.records import dataclass, field
 
 MANIFEST = ".d2k-manifest"
 COMMIT = ".d2k-commit"
 _STAGING = ".d2k-staging-"
 _HEADER = "# written by d2k: the files it owns in this folder, with their sha256 (sha256sum -c .d2k-manifest)\n"
-_SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+=@-]*|\.helmignore")
+_SEGMENT = lazy(r"[A-Za-z0-9_][A-Za-z0-9_.+=@-]*|\.helmignore")
 
 
 def _umask() -> int:
