@@ -3,10 +3,11 @@
 CPython 3.11's `dataclasses` compiles each generated method on its own (`__init__`, `__repr__`,
 `__eq__`, `__hash__`, `__setattr__`, `__delattr__`: ~6 `exec` calls per frozen class) and asks
 `inspect.signature` for the docstring of a class without one; at d2k's ~50 classes per start that
-was ~27 ms of every run. Here a class's methods are compiled at their first use (a run constructs
-about 36 of d2k's ~70 classes and compares or prints few): `__init__` in one compile, `__repr__`,
-`__eq__` and `__hash__` together in another; the frozen guards are shared functions, and no
-docstring is made up.
+was ~27 ms of every run. Here a class's methods are compiled only once they are used enough to pay
+for it: the first 64 constructions of a class read its fields in one shared function (a run of the
+seed constructs 34 classes, none of them 64 times), the next compiles its own `__init__`; `__repr__`,
+`__eq__` and `__hash__` are compiled together at the first use of one. The frozen guards are shared
+functions, and no docstring is made up.
 
 Supported, with the semantics of `dataclasses`: `@dataclass`, `@dataclass(frozen=True, slots=True)`;
 fields in declaration order, defaults, `field(default=..., default_factory=..., init=False,
@@ -174,10 +175,46 @@ def _compiled(instance: object, method: str, source: Callable[[type], tuple[str,
     return getattr(cls, method)
 
 
-# A class gets these at decoration: the first call of `__init__` compiles the real one, the first call
-# of `__repr__`, `__eq__` or `__hash__` the three (most classes of a run are only ever constructed).
+# A class gets these at decoration. Its first COMPILE_AFTER constructions go through _assign, which
+# reads the fields; the next one compiles the class's own __init__ (a class built a few times per
+# run never pays a compile). The first call of `__repr__`, `__eq__` or `__hash__` compiles the three.
+COMPILE_AFTER = 64
+_constructed: dict[type, int] = {}
+
+
 def _first_init(self: object, *args: Any, **kwargs: Any) -> None:
+    cls = type(self)
+    done = _constructed.get(cls, 0)
+    if done < COMPILE_AFTER and "__record_fields__" in cls.__dict__ and _assign(cls, self, args, kwargs):
+        _constructed[cls] = done + 1
+        return
     _compiled(self, "__init__", _init_source)(self, *args, **kwargs)
+
+
+def _assign(cls: type, self: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """What the compiled `__init__` does for a call it accepts; False, with nothing done, for any other
+    call (too many arguments, an unknown or repeated name, a missing one): the compiled one refuses it."""
+    names = cls.__dict__["__match_args__"]
+    if len(args) > len(names):
+        return False
+    values = dict(zip(names, args, strict=False))
+    for name, value in kwargs.items():
+        if name in values or name not in cls.__dict__["__record_init__"]:
+            return False
+        values[name] = value
+    if not cls.__dict__["__record_required__"] <= values.keys():
+        return False
+    store = object.__setattr__ if cls.__dict__["__record_options__"][0] else setattr
+    for spec in cls.__dict__["__record_fields__"]:
+        if spec.init and spec.name in values:
+            store(self, spec.name, values[spec.name])
+        elif spec.default_factory is not MISSING:
+            store(self, spec.name, spec.default_factory())
+        elif spec.default is not MISSING:
+            store(self, spec.name, spec.default)
+    if hasattr(cls, "__post_init__"):
+        self.__post_init__()  # type: ignore[attr-defined]
+    return True
 
 
 def _first_repr(self: object) -> Any:
@@ -217,6 +254,9 @@ def _build(cls: type, frozen: bool, slots: bool) -> type:
     else:
         made["__hash__"] = None  # equality without frozen: unhashable, as dataclasses
     made["__match_args__"] = tuple(spec.name for spec in specs if spec.init)
+    made["__record_init__"] = frozenset(made["__match_args__"])
+    made["__record_required__"] = frozenset(
+        spec.name for spec in specs if spec.init and spec.default is MISSING and spec.default_factory is MISSING)
     made["__record_fields__"] = tuple(specs)
     made["__record_options__"] = (frozen, slots)
     for name, value in made.items():

@@ -76,7 +76,9 @@ def behaviour(mod: ModuleType) -> list[object]:
     return seen
 
 
-def test_records_behave_as_dataclasses() -> None:
+@pytest.mark.parametrize("compile_after", [0, 1, 64])  # compiled at once, after one construction, read
+def test_records_behave_as_dataclasses(compile_after: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "COMPILE_AFTER", compile_after)
     assert behaviour(records) == behaviour(dataclasses)  # type: ignore[arg-type]
 
 
@@ -96,13 +98,17 @@ def test_a_record_refuses_what_a_dataclass_refuses() -> None:
         records.field(default=1, default_factory=list)
 
 
-def test_methods_are_compiled_at_first_use_only() -> None:
+def test_methods_are_compiled_once_used_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "COMPILE_AFTER", 2)
+
     @records.dataclass(frozen=True, slots=True)
     class Lazy:
         a: int
+        b: list[int] = records.field(default_factory=list)
 
-    first = Lazy.__init__
-    Lazy(1)
-    assert Lazy.__init__ is not first  # compiled by the first construction
-    before = Lazy.__eq__
-    assert Lazy(1) == Lazy(1) and Lazy.__eq__ is not before and Lazy.__hash__ is not records._first_hash
+    made = [Lazy(1), Lazy(a=2)]
+    assert Lazy.__init__ is records._first_init  # two constructions: the fields were read
+    made.append(Lazy(3, [4]))
+    assert Lazy.__init__ is not records._first_init  # the third compiled __init__
+    assert [(x.a, x.b) for x in made] == [(1, []), (2, []), (3, [4])] and made[0].b is not made[1].b
+    assert Lazy(1) == Lazy(1) and Lazy.__eq__ is not records._first_eq and Lazy.__hash__ is not records._first_hash
