@@ -21,14 +21,16 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache, wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from d2k.errors import InputError
 from d2k.patterns import lazy
 from d2k.records import dataclass
 from d2k.records import field as dc_field
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "DEFAULT_K8S_VERSION",
@@ -282,6 +284,8 @@ _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "
 
 def parse_quantity(value: Any) -> Decimal | None:
     """The value of a Kubernetes quantity ("500m", "1.5Gi", "1e3", 2), or None if it does not parse."""
+    from decimal import Decimal, InvalidOperation  # objects without quantities never load it
+
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
