@@ -240,34 +240,40 @@ def conversion_command(name: str) -> Any:
     """Register a conversion command: its own parameters, then the shared ones packed into `convert: Convert`.
 
     typer reads a command's parameters from its signature; the wrapper's signature is the command's
-    own parameters plus one per CONVERT_OPTIONS row, so each shared option is declared once.
+    own parameters plus one per CONVERT_OPTIONS row, so each shared option is declared once. The
+    wrapper is made when the command is built (d2k.cli_group), not at every start.
     """
 
     def register(func: Any) -> Any:
-        import functools
-        import inspect
-
-        own = [p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "convert"]
-        defaults = Convert()
-        shared = [
-            inspect.Parameter(field, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
-                              default=getattr(defaults, field))
-            for field, annotation in CONVERT_OPTIONS
-        ]
-        names = {field for field, _ in CONVERT_OPTIONS}
-
-        @functools.wraps(func)
-        def command(**kwargs: Any) -> None:
-            convert = Convert(**{k: v for k, v in kwargs.items() if k in names})
-            func(**{k: v for k, v in kwargs.items() if k not in names}, convert=convert)
-
-        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
-        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-        command.__annotations__ = {p.name: p.annotation for p in params}
-        del command.__wrapped__  # typer must see the combined signature, not the original
-        return app.command(name, epilog=EXAMPLES)(command)
+        app.command_later(name, lambda: _with_shared_options(func), epilog=EXAMPLES)
+        return func
 
     return register
+
+
+def _with_shared_options(func: Any) -> Any:
+    import functools
+    import inspect
+
+    own = [p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "convert"]
+    defaults = Convert()
+    shared = [
+        inspect.Parameter(field, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                          default=getattr(defaults, field))
+        for field, annotation in CONVERT_OPTIONS
+    ]
+    names = {field for field, _ in CONVERT_OPTIONS}
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> None:
+        convert = Convert(**{k: v for k, v in kwargs.items() if k in names})
+        func(**{k: v for k, v in kwargs.items() if k not in names}, convert=convert)
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    del command.__wrapped__  # typer must see the combined signature, not the original
+    return command
 
 
 @conversion_command("from-commands")

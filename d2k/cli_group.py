@@ -28,23 +28,29 @@ class LazyTyper(typer.Typer):
         # the group class knows its app: typer makes the group without saying which app it is for
         group = type("LazyGroup", (_LazyGroup,), {"source": self})
         super().__init__(cls=group, **kwargs)
-        self.deferred: dict[str, CommandInfo] = {}  # name -> what typer would have built, in order
+        # name -> how to make what typer registers for it, in registration order
+        self.deferred: dict[str, Callable[[], CommandInfo]] = {}
 
     def command(self, name: str | None = None, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
-        register = super().command(name, **kwargs)
-
         def defer(func: F) -> F:
-            register(func)
-            info = self.registered_commands.pop()  # typer would build it with the group: kept aside
-            self.deferred[info.name or typer.main.get_command_name(func.__name__)] = info
+            self.command_later(name or typer.main.get_command_name(func.__name__), lambda: func, **kwargs)
             return func
 
         return defer
 
+    def command_later(self, name: str, make: Callable[[], Callable[..., Any]], **kwargs: Any) -> None:
+        """Register the command `name`; its callback is `make()`, called when the command is first built."""
+
+        def info() -> CommandInfo:
+            super(LazyTyper, self).command(name, **kwargs)(make())
+            return self.registered_commands.pop()  # typer would build it with the group: kept aside
+
+        self.deferred[name] = info
+
     def build(self, name: str) -> Any:
         """The click command `name`, as typer builds it (KeyError: no such command)."""
         return typer.main.get_command_from_info(
-            self.deferred[name],
+            self.deferred[name](),
             pretty_exceptions_short=self.pretty_exceptions_short,
             rich_markup_mode=self.rich_markup_mode,
         )
