@@ -2,8 +2,8 @@
 
 CPython 3.11's `dataclasses` compiles each generated method on its own (`__init__`, `__repr__`,
 `__eq__`, `__hash__`, `__setattr__`, `__delattr__`: ~6 `exec` calls per frozen class) and asks
-`inspect.signature` for the docstring of a class without one; at d2k's ~50 classes per start that
-was ~27 ms of every run. Here a class's methods are compiled only once they are used enough to pay
+`inspect.signature` for the docstring of a class without one; at the 48 classes a from-commands run
+imports that was ~30-37 ms of every start (in-process, min of 7 runs). Here a class's methods are compiled only once they are used enough to pay
 for it: the first 64 constructions of a class read its fields in one shared function (a run of the
 seed constructs 34 classes, none of them 64 times), the next compiles its own `__init__`; `__repr__`,
 `__eq__` and `__hash__` are compiled together at the first use of one. The frozen guards are shared
