@@ -783,8 +783,11 @@ def main() -> None:
     except KeyboardInterrupt:  # before a command's guard runs (typer builds the command line first)
         sys.stderr.write("d2k: interrupted\n")
         code = 128 + _signal_received[0]
-    except SystemExit:
+    except SystemExit as done:
         if not _signalled[0]:
+            from d2k.ending import leave
+
+            leave(done.code)  # ends the process at once where it can
             raise
         if not _interrupted[0]:  # typer turned it into a silent exit 130 while it parsed the command line
             sys.stderr.write("d2k: interrupted\n")
