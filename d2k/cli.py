@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import sys
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -21,7 +20,9 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from d2k import __version__
+from d2k.cli_group import LazyTyper
 from d2k.errors import EngineError, InputError, InternalError
+from d2k.records import dataclass
 
 # `\b` keeps click from re-wrapping the example lines into one paragraph
 EXAMPLES = """
@@ -36,8 +37,8 @@ Examples:
   d2k graph samples/voting-app.md --format svg --out app.svg   # draw the service graph
 """
 
-class _App(typer.Typer):
-    """typer, plus options whose value is optional (`--network-policies` alone means `=graph`).
+class _App(LazyTyper):
+    """typer (building only the command invoked, d2k.cli_group), plus options whose value is optional (`--network-policies` alone means `=graph`).
 
     click would take the next word as the value (`--network-policies FILE` would eat FILE), so a
     bare option is rewritten to its default value before parsing; `=VALUE` is the only other form.
@@ -163,6 +164,9 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+DEFAULT_STORAGE_SIZE = "1Gi"
+
+
 @app.callback()
 def main_options(
     version: Annotated[
@@ -184,7 +188,7 @@ class Convert:
     namespace: str = ""
     workload: Workload = Workload.auto
     expose_type: ExposeType = ExposeType.NodePort
-    storage_size: str = "1Gi"
+    storage_size: str = DEFAULT_STORAGE_SIZE
     access_mode: AccessMode = AccessMode.ReadWriteOnce
     port: list[str] | None = None
     var: list[str] | None = None
@@ -236,34 +240,40 @@ def conversion_command(name: str) -> Any:
     """Register a conversion command: its own parameters, then the shared ones packed into `convert: Convert`.
 
     typer reads a command's parameters from its signature; the wrapper's signature is the command's
-    own parameters plus one per CONVERT_OPTIONS row, so each shared option is declared once.
+    own parameters plus one per CONVERT_OPTIONS row, so each shared option is declared once. The
+    wrapper is made when the command is built (d2k.cli_group), not at every start.
     """
 
     def register(func: Any) -> Any:
-        import functools
-        import inspect
-
-        own = [p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "convert"]
-        defaults = Convert()
-        shared = [
-            inspect.Parameter(field, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
-                              default=getattr(defaults, field))
-            for field, annotation in CONVERT_OPTIONS
-        ]
-        names = {field for field, _ in CONVERT_OPTIONS}
-
-        @functools.wraps(func)
-        def command(**kwargs: Any) -> None:
-            convert = Convert(**{k: v for k, v in kwargs.items() if k in names})
-            func(**{k: v for k, v in kwargs.items() if k not in names}, convert=convert)
-
-        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
-        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-        command.__annotations__ = {p.name: p.annotation for p in params}
-        del command.__wrapped__  # typer must see the combined signature, not the original
-        return app.command(name, epilog=EXAMPLES)(command)
+        app.command_later(name, lambda: _with_shared_options(func), epilog=EXAMPLES)
+        return func
 
     return register
+
+
+def _with_shared_options(func: Any) -> Any:
+    import functools
+    import inspect
+
+    own = [p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "convert"]
+    defaults = Convert()
+    shared = [
+        inspect.Parameter(field, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                          default=getattr(defaults, field))
+        for field, annotation in CONVERT_OPTIONS
+    ]
+    names = {field for field, _ in CONVERT_OPTIONS}
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> None:
+        convert = Convert(**{k: v for k, v in kwargs.items() if k in names})
+        func(**{k: v for k, v in kwargs.items() if k not in names}, convert=convert)
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    del command.__wrapped__  # typer must see the combined signature, not the original
+    return command
 
 
 @conversion_command("from-commands")
@@ -502,6 +512,8 @@ def _variables(items: list[str]) -> dict[str, str]:
 
 
 def _check_storage_size(size: str) -> None:
+    if size == DEFAULT_STORAGE_SIZE:
+        return  # valid; reading it would import fractions and decimal (~1.5 ms) for nothing
     from d2k.quantity import parse_quantity
 
     try:
@@ -774,13 +786,16 @@ def main() -> None:
     except KeyboardInterrupt:  # before a command's guard runs (typer builds the command line first)
         sys.stderr.write("d2k: interrupted\n")
         code = 128 + _signal_received[0]
-    except SystemExit:
+    except SystemExit as done:
         if not _signalled[0]:
+            from d2k.ending import leave
+
+            leave(done.code)  # ends the process at once where it can
             raise
         if not _interrupted[0]:  # typer turned it into a silent exit 130 while it parsed the command line
             sys.stderr.write("d2k: interrupted\n")
         code = 128 + _signal_received[0]
-    # A KeyboardInterrupt that passed through exec() (dataclasses make their methods so, at import) marks
+    # A KeyboardInterrupt that passed through exec() (d2k.records compiles methods so, at first use) marks
     # the interpreter to end itself by SIGINT at exit, whatever status d2k returns: after a signal, leave
     # with d2k's own status (its files are closed and its staging folders removed by then).
     for stream in (sys.stdout, sys.stderr):

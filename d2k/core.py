@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from d2k.emitters.kubernetes import EmitOptions, emit
 from d2k.infer import Inference, infer
 from d2k.model import Graph
+from d2k.records import dataclass, field
 from d2k.report import Report
 
 if TYPE_CHECKING:
@@ -60,9 +60,8 @@ def convert_compose(request: Any, *, options: Options) -> Result:
 
     parsed = parse_compose(request)
     if not options.part_of and parsed.project:
-        from dataclasses import replace
-
         from d2k.names import dns1123_label
+        from d2k.records import replace
 
         options = replace(options, part_of=dns1123_label(parsed.project, "d2k"))
     result = convert_graph(parsed.graph, report=parsed.report, options=options)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from d2k import catalog
 from d2k.errors import InputError
 from d2k.model import Container, Edge, Graph, Mount, Origin, Port, ServicePlan, ServicePort
 from d2k.names import dns1035_label, dns1123_label, unique
+from d2k.patterns import lazy
+from d2k.records import dataclass, field
 from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential
 from d2k.workloads import choose_workloads
@@ -23,10 +24,10 @@ from d2k.workloads import choose_workloads
 NODE_PORT_RANGE = range(30000, 32768)
 WAIT_IMAGE = "busybox:1.36"  # the initContainer that waits for a dependency's Service (nc -z)
 # env names whose plain value is a host name (DB_HOST=db); URLs are recognised whatever the name
-_HOST_ENV = re.compile(r"HOST|SERVER|ADDR|ENDPOINT|SERVICE|BROKER|NODE|PEER|URL|URI|DSN|UPSTREAM|BACKEND", re.I)
-_HOST_PORT = re.compile(r"^(?P<host>[A-Za-z0-9][A-Za-z0-9_.-]*)(?::(?P<port>\d{1,5}))?$")
+_HOST_ENV = lazy(r"HOST|SERVER|ADDR|ENDPOINT|SERVICE|BROKER|NODE|PEER|URL|URI|DSN|UPSTREAM|BACKEND", re.I)
+_HOST_PORT = lazy(r"^(?P<host>[A-Za-z0-9][A-Za-z0-9_.-]*)(?::(?P<port>\d{1,5}))?$")
 _EXTERNAL_IPS = ("", "0.0.0.0", "::", "[::]")
-_LOOPBACK = re.compile(r"^(127\.|::1$|\[::1\]$|localhost$)")
+_LOOPBACK = lazy(r"^(127\.|::1$|\[::1\]$|localhost$)")
 
 
 @dataclass(slots=True)

@@ -8,11 +8,11 @@ invalid objects. Each object remembers its file, document and line, so a problem
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from d2k.errors import InputError
+from d2k.records import dataclass
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 _NOT_OBJECTS = {

@@ -9,8 +9,9 @@ the result. No Kubernetes type appears here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+from d2k.records import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from d2k import validate as rules  # the API server's grammars, in one place
+from d2k.patterns import lazy
 
-_NOT_DNS = re.compile(r"[^a-z0-9-]+")
-_DASHES = re.compile(r"-{2,}")
+_NOT_DNS = lazy(r"[^a-z0-9-]+")
+_DASHES = lazy(r"-{2,}")
 
 # Short, readable names for well-known ports (a port name must hold a letter and fit 15 characters).
 WELL_KNOWN_PORTS = {

@@ -7,10 +7,10 @@ The exit code is derived from the report, never decided ad hoc.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 
 from d2k.model import Fate, Origin
+from d2k.records import dataclass, field
 
 
 class Severity(StrEnum):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
+from d2k.patterns import lazy
 
 CREDENTIAL_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE")
-_NOT_CREDENTIAL = re.compile(r"(?:^|_)(?:KEY_?(?:ID|NAME|FILE|PATH|ALG|ALGORITHM|SIZE|LENGTH|TYPE))$|_FILE$|_PATH$")
+_NOT_CREDENTIAL = lazy(r"(?:^|_)(?:KEY_?(?:ID|NAME|FILE|PATH|ALG|ALGORITHM|SIZE|LENGTH|TYPE))$|_FILE$|_PATH$")
 # scheme://user:password@host -- a password inside a URL
-_URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:[^/@\s]+@")
+_URL_PASSWORD = lazy(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:[^/@\s]+@")
 REDACTED = "<redacted>"
 
 

@@ -21,13 +21,16 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from dataclasses import field as dc_field
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache, wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from d2k.errors import InputError
+from d2k.patterns import lazy
+from d2k.records import dataclass
+from d2k.records import field as dc_field
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "DEFAULT_K8S_VERSION",
@@ -86,7 +89,7 @@ def _ns(obj: Obj) -> str:
     return _str(_d(obj.get("metadata")).get("namespace"))
 
 
-_FIELD = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_FIELD = lazy(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
 def _join(path: str, key: str | int) -> str:
@@ -101,14 +104,14 @@ def _join(path: str, key: str | int) -> str:
 # ---------------------------------------------------------------------------
 # Name grammars, as in k8s.io/apimachinery/pkg/util/validation.
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_PORT_NAME_CHARS = re.compile(r"^[-a-z0-9]+$")
-_ENV_VAR_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
-_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_DNS1123_LABEL = lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_SUBDOMAIN = lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1035_LABEL = lazy(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_QUALIFIED_NAME = lazy(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE = lazy(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_PORT_NAME_CHARS = lazy(r"^[-a-z0-9]+$")
+_ENV_VAR_NAME = lazy(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+_CONFIG_KEY = lazy(r"^[-._a-zA-Z0-9]+$")
 
 
 # The same names and label keys recur in every object (app.kubernetes.io/name, the part-of value):
@@ -271,7 +274,7 @@ def _int_or_port_name(value: Any) -> Sequence[str]:
 # ---------------------------------------------------------------------------
 # Quantities, as in k8s.io/apimachinery/pkg/api/resource.
 
-_QUANTITY = re.compile(
+_QUANTITY = lazy(
     r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
     r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|n|u|m|k|M|G|T|P|E|)$"
 )
@@ -281,6 +284,8 @@ _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "
 
 def parse_quantity(value: Any) -> Decimal | None:
     """The value of a Kubernetes quantity ("500m", "1.5Gi", "1e3", 2), or None if it does not parse."""
+    from decimal import Decimal, InvalidOperation  # objects without quantities never load it
+
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -382,7 +387,7 @@ def _volumes(tpl: _PodTemplate) -> list[tuple[str, dict[str, Any]]]:
 # ---------------------------------------------------------------------------
 # Layer 1: the JSON schemas.
 
-_SCHEMA_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
+_SCHEMA_DIR = lazy(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,6 @@ else keeps the user's umask.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -30,16 +29,17 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2k.errors import InputError
+from d2k.patterns import lazy
+from d2k.records import dataclass, field
 
 MANIFEST = ".d2k-manifest"
 COMMIT = ".d2k-commit"
 _STAGING = ".d2k-staging-"
 _HEADER = "# written by d2k: the files it owns in this folder, with their sha256 (sha256sum -c .d2k-manifest)\n"
-_SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+=@-]*|\.helmignore")
+_SEGMENT = lazy(r"[A-Za-z0-9_][A-Za-z0-9_.+=@-]*|\.helmignore")
 
 
 def _umask() -> int:
@@ -90,6 +90,8 @@ def check_file(path: Path, *, inputs: Iterable[str] = ()) -> None:
 
 
 def digest(data: bytes) -> str:
+    import hashlib  # only a run writing files needs it (~3 ms of OpenSSL loading at start-up)
+
     return hashlib.sha256(data).hexdigest()
 
 

@@ -30,7 +30,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from d2k.parsers.docker_run import parse_run
 from d2k.parsers.flags import FLAGS, TABLE
 from d2k.parsers.text import Word, extract
 from d2k.parsers.values import parse_gpus
+from d2k.records import replace
 
 pytestmark = pytest.mark.engine
 

@@ -68,8 +68,7 @@ def test_objects_survive_the_official_client_models(name: str, text: str, option
 def test_objects_validate_against_each_supported_release(
     name: str, text: str, options: Options, version: str
 ) -> None:
-    from dataclasses import replace
-
+    from d2k.records import replace
     from d2k.validate import validate_objects
 
     targeted = replace(options, k8s_version=version)

@@ -6,15 +6,16 @@ import it without importing each other.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol
+
+from d2k.patterns import lazy
 
 NAME_LABEL = "app.kubernetes.io/name"
 PART_OF_LABEL = "app.kubernetes.io/part-of"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 Obj = dict[str, Any]
-KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")  # ConfigMap and Secret keys
-KEY_CHARS = re.compile(r"[^-._a-zA-Z0-9]")
+KEY = lazy(r"^[-._a-zA-Z0-9]{1,253}$")  # ConfigMap and Secret keys
+KEY_CHARS = lazy(r"[^-._a-zA-Z0-9]")
 
 
 class Scope(Protocol):

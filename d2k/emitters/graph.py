@@ -10,12 +10,12 @@ the entry points (ports published with -p). Containers that share a pod are draw
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from d2k.emitters.traffic import entries, flows, on_host_network
 from d2k.errors import InputError
 from d2k.model import Graph, ServicePlan
+from d2k.records import dataclass
 
 FORMATS = ("mermaid", "dot", "svg", "png")
 _WORKLOAD_KINDS = ("Deployment", "Pod", "Job", "StatefulSet", "DaemonSet", "CronJob")

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from d2k.emitters.kustomize import pod_spec, split_image
 from d2k.emitters.output import to_yaml
+from d2k.patterns import lazy
+from d2k.records import dataclass
 
 Obj = dict[str, Any]
 SECRET_VALUES = "secret-values.yaml"
@@ -30,7 +31,7 @@ PULL_POLICIES = ("", "Always", "IfNotPresent", "Never")
 PROBES = (("livenessProbe", "liveness"), ("readinessProbe", "readiness"), ("startupProbe", "startup"))
 _TOP_LEVEL = ("nameOverride", "fullnameOverride", "persistence", "secrets", "global")
 _ORDER = ("replicaCount", "image", "env", "resources", "probes", "service", "services", "persistence")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENT = lazy(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True, slots=True)

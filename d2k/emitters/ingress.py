@@ -9,7 +9,6 @@ with `--http NAME`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from d2k.emitters.common import MANAGED_BY_LABEL, PART_OF_LABEL
@@ -17,6 +16,7 @@ from d2k.emitters.kubernetes import EmitOptions
 from d2k.emitters.traffic import Entry, protocol, published
 from d2k.errors import InputError
 from d2k.model import Graph, ServicePlan, ServicePort
+from d2k.records import dataclass
 from d2k.report import Report, Severity
 
 # container ports web servers and app frameworks listen on; the first found in this order is routed

@@ -7,8 +7,6 @@ What cannot be expressed is reported, in the user's Docker words, never dropped 
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from d2k.emitters.common import KEY as _KEY
@@ -42,6 +40,8 @@ from d2k.emitters.workloads import workload
 from d2k.infer import WAIT_IMAGE
 from d2k.model import Container, DataFile, Graph, ServicePlan, WorkloadPlan
 from d2k.names import dns1123_label, is_dns1123_label, is_label_key, is_label_value, port_name, unique
+from d2k.patterns import lazy
+from d2k.records import dataclass, field
 from d2k.report import Report, Severity
 from d2k.runtime import escape
 from d2k.secrets import is_credential, is_credential_name, is_credential_value
@@ -385,8 +385,8 @@ def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tupl
     return (inline, env_from), objects
 
 
-_ENV_NAME_OLD = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")  # before 1.32 (KEP-4369 relaxed it)
-_ENV_NAME = re.compile(r"^[\x21-\x3c\x3e-\x7e][\x20-\x3c\x3e-\x7e]*$")  # printable ASCII but `=`
+_ENV_NAME_OLD = lazy(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")  # before 1.32 (KEP-4369 relaxed it)
+_ENV_NAME = lazy(r"^[\x21-\x3c\x3e-\x7e][\x20-\x3c\x3e-\x7e]*$")  # printable ASCII but `=`
 
 
 def _env_name_ok(name: str, k8s_version: str) -> bool:

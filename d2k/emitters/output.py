@@ -9,11 +9,12 @@ those are quoted too, and an env value stays a string for every reader.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 import yaml
+
+from d2k.patterns import lazy
 
 try:  # the C dumper is several times faster; the output is the same
     from yaml import CSafeDumper as _BaseDumper
@@ -22,7 +23,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 
 # strings PyYAML leaves plain that another YAML reader would not read as strings
-_AMBIGUOUS = re.compile(
+_AMBIGUOUS = lazy(
     r"[yYnN]"  # go-yaml v2 (kubectl): booleans
     r"|[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9_]+"  # 1e3: a float in YAML 1.2 and Go
     r"|[-+]?0[oObBxX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][-+]?[0-9_]+)?"  # 0o17, 0X1F, 0x1p-2: Go numbers
@@ -81,7 +82,7 @@ _SIMPLE_KEY_LIMIT = 128  # PyYAML writes longer keys in the `? key` form
 # starting so can resolve to: numbers, timestamps, `.inf`, `~`, `=` and `<<` start otherwise) or
 # one of the one-letter booleans of _AMBIGUOUS (its other patterns start with a digit or a sign).
 # tests/test_output.py checks this against PyYAML. Every other string is dumped by PyYAML once.
-_PLAIN = re.compile(
+_PLAIN = lazy(
     r"(?!(?:[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|null|Null|NULL)\Z)"  # YAML 1.1 booleans and null, and go-yaml v2's one-letter booleans (_AMBIGUOUS)
     r"[A-Za-z_/][A-Za-z0-9_./-]*(?::[A-Za-z0-9_./-]+)*"

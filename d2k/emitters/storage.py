@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import shlex
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from d2k.emitters.common import KEY as _KEY
@@ -22,6 +21,7 @@ from d2k.emitters.common import metadata as _metadata
 from d2k.emitters.common import quantity_bytes as _quantity_bytes
 from d2k.model import Container, Graph, Mount, Volume
 from d2k.names import dns1123_label, unique
+from d2k.records import dataclass, field, replace
 from d2k.report import Report, Severity
 from d2k.secrets import is_credential_file, redact_assignment
 

@@ -8,10 +8,9 @@ targetPort), so Services split or added by other rules are followed without chan
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from d2k.model import Container, Edge, Graph, Port, ServicePlan, ServicePort
 from d2k.names import dns1035_label
+from d2k.records import dataclass
 
 PortKey = tuple[int, str]  # (container port, protocol in Kubernetes' spelling: TCP | UDP | SCTP)
 # host IPs that mean "this machine only": such a published port is not an entry point from outside

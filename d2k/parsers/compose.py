@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from d2k.model import Container, DataFile, Fate, FlagUse, Graph, Network, Origin
 from d2k.parsers.compose_keys import EXTENSION, KEYS, KeyContext
 from d2k.parsers.compose_loader import Loading, Request, Sources, finish, load
 from d2k.parsers.storage import resolve_binds
+from d2k.records import dataclass, replace
 from d2k.report import Report, Severity
 from d2k.secrets import REDACTED, is_credential, redact_url
 

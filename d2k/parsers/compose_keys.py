@@ -8,13 +8,13 @@ would. The Compose reference in the docs (`d2k compose-keys`) is generated from 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from d2k.errors import InputError
 from d2k.model import Container, Dependency, EnvVar, Fate, Healthcheck, Mount, NetworkAttachment, Origin, Port
 from d2k.parsers import values as v
 from d2k.parsers.flags import TABLE, FlagContext
+from d2k.records import dataclass, field
 
 _RANK = {Fate.IRRELEVANT: 0, Fate.MAPPED: 1, Fate.APPROXIMATED: 2, Fate.NOT_CARRIED: 3}
 

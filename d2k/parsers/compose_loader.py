@@ -13,11 +13,11 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from d2k.errors import InputError
+from d2k.records import dataclass, field
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 OVERRIDES = {"compose.yaml": "compose.override.yaml", "compose.yml": "compose.override.yml",

@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
 from d2k.errors import HelpRequested, InputError
@@ -20,6 +19,8 @@ from d2k.model import Container, FlagUse, Graph, Network, NetworkAttachment, Ori
 from d2k.parsers.flags import FLAGS, TABLE, Flag, FlagContext, settle
 from d2k.parsers.storage import copy_into, resolve_binds, volume_from_create
 from d2k.parsers.text import Command, Word, extract
+from d2k.patterns import lazy
+from d2k.records import dataclass, field, replace
 from d2k.report import Diagnostic, Report, Severity
 from d2k.secrets import redact_assignment, redact_url
 
@@ -32,13 +33,13 @@ _GLOBAL_OPTIONS = {
 # Global options that make docker print something and run no command: the line is skipped.
 _GLOBAL_ONLY = frozenset({"-v", "--version", "-h", "--help"})
 # A Docker image reference: [registry[:port]/]path[:tag][@digest]
-_REFERENCE = re.compile(
+_REFERENCE = lazy(
     r"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
     r"(?::[0-9]+)?/|\[[0-9a-fA-F:]+\](?::[0-9]+)?/)?"
     r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
     r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
 )
-_DERIVED_NAME = re.compile(r"[^a-zA-Z0-9_.-]+")
+_DERIVED_NAME = lazy(r"[^a-zA-Z0-9_.-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +48,8 @@ class Parsed:
     report: Report
 
 
-_COMPOSE = re.compile(r"^services:[ \t]*(?:#.*)?$", re.M)
-_DOCKERFILE = re.compile(r"(?:[ \t]*(?:#.*)?\n)*[ \t]*(?:FROM|ARG)[ \t]+\S", re.I)
+_COMPOSE = lazy(r"^services:[ \t]*(?:#.*)?$", re.M)
+_DOCKERFILE = lazy(r"(?:[ \t]*(?:#.*)?\n)*[ \t]*(?:FROM|ARG)[ \t]+\S", re.I)
 
 
 def _not_commands(text: str) -> str:

@@ -42,7 +42,6 @@ import shlex
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d2k.errors import EngineError
@@ -64,6 +63,8 @@ from d2k.model import (
 from d2k.parsers.accounts import needed, read_files, resolve_group, resolve_user
 from d2k.parsers.flags import SAFE_SYSCTLS, TABLE, dropped_mount_options
 from d2k.parsers.storage import resolve_binds, special_bind_note
+from d2k.patterns import lazy
+from d2k.records import dataclass, field, replace
 from d2k.report import Diagnostic, Severity
 from d2k.secrets import redact_assignment
 
@@ -86,8 +87,8 @@ RUNNING_STATES = frozenset({"running", "paused", "restarting"})  # what `docker 
 NO_NETWORK_ATTACHMENT = frozenset({"bridge", "host", "none", "default"})
 PROPAGATIONS = frozenset({"private", "rprivate", "shared", "rshared", "slave", "rslave"})
 MAX_WORKERS = 8
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_SIZE = re.compile(r"^(\d+)([kmg]?)$", re.IGNORECASE)
+_HEX64 = lazy(r"^[0-9a-f]{64}$")
+_SIZE = lazy(r"^(\d+)([kmg]?)$", re.IGNORECASE)
 
 @dataclass(slots=True)
 class EngineResult:

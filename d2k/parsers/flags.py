@@ -8,12 +8,12 @@ reference in the docs is generated from this table, so they cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d2k.errors import HelpRequested
 from d2k.model import Container, EnvVar, Fate, Healthcheck, Link, Mount, NetworkAttachment, Origin
 from d2k.parsers import values as v
+from d2k.records import dataclass, field, replace
 from d2k.secrets import redact_url
 
 

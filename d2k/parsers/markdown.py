@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import PurePath
 
 from d2k.model import Origin
 from d2k.parsers.shell import _ASSIGNMENT, _short
 from d2k.parsers.wrappers import _SUDO_VALUE_OPTIONS, PROGRAMS
+from d2k.patterns import lazy
+from d2k.records import dataclass
 from d2k.report import Diagnostic, Severity
 
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn"})
 _SCRIPT_SUFFIXES = frozenset({".sh", ".bash", ".zsh", ".ksh"})
-_LOOKS_MARKDOWN = re.compile(r"^[ \t]*(?:```|~~~)|^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|", re.M)
-_FENCE_OPEN = re.compile(r"([ \t]*)(`{3,}|~{3,})(.*)")
-_BACKTICKS = re.compile(r"`+")
-_MENTIONS_PROGRAM = re.compile(r"(?<![\w.-])(?:docker|podman)(?![\w.-])")
+_LOOKS_MARKDOWN = lazy(r"^[ \t]*(?:```|~~~)|^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|", re.M)
+_FENCE_OPEN = lazy(r"([ \t]*)(`{3,}|~{3,})(.*)")
+_BACKTICKS = lazy(r"`+")
+_MENTIONS_PROGRAM = lazy(r"(?<![\w.-])(?:docker|podman)(?![\w.-])")
 _SHELL_LANGUAGES = frozenset({"", "bash", "sh", "shell", "zsh", "ksh", "dash", "text", "txt", "plain",
                               "plaintext", "none", "docker", "cli", "terminal", "console", "shell-session",
                               "shellsession", "sh-session", "bash-session"})

@@ -7,29 +7,30 @@ text.py reads commands (operators, redirections, assignments) and Markdown lives
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from d2k.errors import InputError
+from d2k.patterns import lazy
+from d2k.records import dataclass
 from d2k.report import Severity
 
 _BLANKS = " \t\r"
-_PLAIN = re.compile(r"[^ \t\r\n\\'\"$`|&;<>()]+")
-_FRAGMENT_PLAIN = re.compile(r"[^\\'\"$`]+")
-_DQ_PLAIN = re.compile(r"[^\"\\$`]+")
-_BACKTICK_BODY = re.compile(r"(?:[^`\\]|\\.)*`", re.S)
-_ANSI_BODY = re.compile(r"(?:[^'\\]|\\.)*'", re.S)
-_ANSI_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,3}|c.|.)", re.S)
+_PLAIN = lazy(r"[^ \t\r\n\\'\"$`|&;<>()]+")
+_FRAGMENT_PLAIN = lazy(r"[^\\'\"$`]+")
+_DQ_PLAIN = lazy(r"[^\"\\$`]+")
+_BACKTICK_BODY = lazy(r"(?:[^`\\]|\\.)*`", re.S)
+_ANSI_BODY = lazy(r"(?:[^'\\]|\\.)*'", re.S)
+_ANSI_ESCAPE = lazy(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,3}|c.|.)", re.S)
 _ANSI_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b",
                 "f": "\f", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\[[^\]\n]*\])?(\+?=)")
-_PARAM = re.compile(r"(#?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])(?:(:?[-=+?])(.*))?", re.S)
-_OPERATOR = re.compile(r"&&|\|\||;;&?|;&|\|&|[;&|()]")
-_REDIRECT = re.compile(r"(\d*)(<<<|<<-|<<|<>|<&|>>|>&|>\||&>>|&>|<|>)")
+_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGNMENT = lazy(r"([A-Za-z_][A-Za-z0-9_]*)(\[[^\]\n]*\])?(\+?=)")
+_PARAM = lazy(r"(#?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])(?:(:?[-=+?])(.*))?", re.S)
+_OPERATOR = lazy(r"&&|\|\||;;&?|;&|\|&|[;&|()]")
+_REDIRECT = lazy(r"(\d*)(<<<|<<-|<<|<>|<&|>>|>&|>\||&>>|&>|<|>)")
 # `<your-token>`, `<server container IP>`: documentation placeholders; never `< in.txt >out.txt`
-_PLACEHOLDER = re.compile(r"<[^\s<>|&;()'\"](?:[^<>|&;()'\"\n]*[^\s<>|&;()'\"])?>")
-_IFS = re.compile(r"[ \t\n]+")
-_TILDE = re.compile(r"~[A-Za-z0-9._-]*(?=[/:]|[ \t\r\n;&|()<>]|$)")
+_PLACEHOLDER = lazy(r"<[^\s<>|&;()'\"](?:[^<>|&;()'\"\n]*[^\s<>|&;()'\"])?>")
+_IFS = lazy(r"[ \t\n]+")
+_TILDE = lazy(r"~[A-Za-z0-9._-]*(?=[/:]|[ \t\r\n;&|()<>]|$)")
 _RESERVED = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "time"})
 _MAX_NESTING = 32
 # characters all variable expansions of one input may produce: `A=$A$A` doubles at each line, and
@@ -38,9 +39,9 @@ _MAX_EXPANDED = 1 << 25
 _WORD_END = frozenset(" \t\r\n;&|()<>")
 _DECLARATIONS = frozenset({"export", "readonly", "local", "declare", "typeset"})
 
-_PWD_COMMAND = re.compile(r"\s*pwd(?:\s+-[LP])?\s*")
-_MENTIONS_DOCKER = re.compile(r"(?<![\w.-])(?:docker|podman)(?![\w.-])")
-_BACKQUOTE_ESCAPE = re.compile(r"\\([$`\\])")
+_PWD_COMMAND = lazy(r"\s*pwd(?:\s+-[LP])?\s*")
+_MENTIONS_DOCKER = lazy(r"(?<![\w.-])(?:docker|podman)(?![\w.-])")
+_BACKQUOTE_ESCAPE = lazy(r"\\([$`\\])")
 UNRESOLVED = "unresolved-variable"
 SUBSTITUTION = "command-substitution"
 

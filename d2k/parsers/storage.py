@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from dataclasses import replace
 
 from d2k.errors import InputError
 from d2k.model import Container, Fate, FlagUse, Graph, Mount, Origin, Volume
 from d2k.parsers.text import Word
+from d2k.records import replace
 from d2k.report import Report, Severity
 from d2k.secrets import is_credential_file
 

@@ -69,7 +69,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
 from d2k.errors import InputError
@@ -98,10 +97,12 @@ from d2k.parsers.shell import (
     _Var,
 )
 from d2k.parsers.wrappers import PROGRAMS, _basename, _program_index, _program_name, _unwrap
+from d2k.patterns import lazy
+from d2k.records import dataclass, field, replace
 from d2k.report import Diagnostic, Severity
 
 # the command a pipe feeds, and its first plain argument (`| tee run.log`), to name it in the report
-_NEXT_PROGRAM = re.compile(r"[ \t]*(?:\\\n[ \t]*)*([^\s;&|()<>]+(?:[ \t]+[^\s;&|()<>$'\"`-][^\s;&|()<>$'\"`]*)?)")
+_NEXT_PROGRAM = lazy(r"[ \t]*(?:\\\n[ \t]*)*([^\s;&|()<>]+(?:[ \t]+[^\s;&|()<>$'\"`-][^\s;&|()<>$'\"`]*)?)")
 # a mark in the variables while `set -a` is on (no shell variable can have this name)
 _ALLEXPORT = " allexport"
 # programs that run a here-document fed to them as a script

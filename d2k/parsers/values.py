@@ -14,12 +14,11 @@ nothing in Kubernetes are also refused; each such place says so in its docstring
 from __future__ import annotations
 
 import ipaddress
-import re
-from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import TypedDict
 
 from d2k.model import Mount, Port
+from d2k.patterns import lazy
+from d2k.records import dataclass, field
 
 # ---------------------------------------------------------------------------------------------
 # Scalars: pflag / Go strconv semantics
@@ -46,7 +45,7 @@ def parse_bool(value: str, flag: str = "") -> bool:
     raise ValueError(why)
 
 
-_GO_INT_BODY = re.compile(r"[+-]?[0-9A-Za-z_]+")
+_GO_INT_BODY = lazy(r"[+-]?[0-9A-Za-z_]+")
 
 
 def _go_parse_int(value: str, base0: bool = True) -> int | None:
@@ -170,7 +169,7 @@ def parse_blkio_weight(value: str) -> int:
 # Sizes, durations, CPUs
 # ---------------------------------------------------------------------------------------------
 
-_GO_FLOAT = re.compile(
+_GO_FLOAT = lazy(
     r"[+-]?(?:[0-9](?:_?[0-9])*\.?(?:[0-9](?:_?[0-9])*)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9]+)?"
 )
 _SIZE_NUM_CHARS = frozenset("01234567890. ")
@@ -235,7 +234,7 @@ _DURATION_UNITS = {
     "m": 60_000_000_000,
     "h": 3_600_000_000_000,
 }
-_DURATION_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
+_DURATION_PART = lazy(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
 _MAX_DURATION_NS = (1 << 63) - 1
 _MIN_HEALTH_NS = 1_000_000  # the engine's MinimumDuration (1ms)
 
@@ -305,8 +304,8 @@ def parse_health_duration(value: str, flag: str) -> float:
     return ns / 1e9
 
 
-_RAT_FRACTION = re.compile(r"[+-]?[0-9]+/[0-9]+")
-_RAT_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_RAT_FRACTION = lazy(r"[+-]?[0-9]+/[0-9]+")
+_RAT_DECIMAL = lazy(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def parse_nano_cpus(value: str) -> int:
@@ -315,6 +314,8 @@ def parse_nano_cpus(value: str) -> int:
     The CLI also takes Go integer prefixes (`0x10`) inside big.Rat syntax; we do not. Negative
     values pass the CLI but the engine refuses them; so do we.
     """
+    from fractions import Fraction  # with decimal, ~1.5 ms of start-up a run without --cpus need not pay
+
     flag = "--cpus"
     if not (_RAT_FRACTION.fullmatch(value) or _RAT_DECIMAL.fullmatch(value)):
         raise _invalid(value, flag, f"failed to parse {value} as a rational number (use e.g. 1.5 or 0.25)")
@@ -524,7 +525,7 @@ def parse_expose(value: str) -> list[Port]:
 # ---------------------------------------------------------------------------------------------
 
 _KV_WHITESPACE = " \t"
-_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes a surrogateescape decode could not read
+_UNDECODED = lazy("[\udc80-\udcff]")  # bytes a surrogateescape decode could not read
 # Go unicode.IsSpace: what the env/label file reader trims from the start of a line
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
@@ -674,7 +675,7 @@ def parse_link(value: str) -> tuple[str, str]:
     return target, alias
 
 
-_CONTAINER_NAME = re.compile(r"/?[a-zA-Z0-9][a-zA-Z0-9_.-]+")
+_CONTAINER_NAME = lazy(r"/?[a-zA-Z0-9][a-zA-Z0-9_.-]+")
 
 
 def parse_container_name(value: str) -> str:
@@ -708,9 +709,9 @@ def parse_add_host(value: str) -> tuple[str, str]:
     return host, ip
 
 
-_ALPHA = re.compile(r"[a-zA-Z]")
+_ALPHA = lazy(r"[a-zA-Z]")
 # docker/cli opts.domainRegexp, including its `:?` typos (they allow a stray colon)
-_DOMAIN = re.compile(
+_DOMAIN = lazy(
     r"^(:?(:?[a-zA-Z0-9]|(:?[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9]))"
     r"(:?\.(:?[a-zA-Z0-9]|(:?[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])))*)\.?[\t\n\f\r ]*\Z"
 )
@@ -751,7 +752,7 @@ def parse_user(value: str) -> tuple[str, str]:
 # Volumes, mounts, tmpfs
 # ---------------------------------------------------------------------------------------------
 
-_VOLUME_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+_VOLUME_NAME = lazy(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 _RW_MODES = frozenset({"ro", "rw"})
 _LABEL_MODES = frozenset({"z", "Z"})
 _PROPAGATIONS = frozenset({"private", "rprivate", "shared", "rshared", "slave", "rslave"})
@@ -929,7 +930,7 @@ def split_csv(value: str) -> list[str]:
 
 _MOUNT_TYPES = frozenset({"bind", "volume", "tmpfs", "image", "npipe", "cluster"})
 _BIND_RECURSIVE = frozenset({"enabled", "disabled", "writable", "readonly"})
-_OCTAL = re.compile(r"[0-7]+")
+_OCTAL = lazy(r"[0-7]+")
 
 
 def parse_mount(value: str) -> Mount:
@@ -1090,7 +1091,7 @@ _TMPFS_FLAGS = frozenset(
         "tmpcopyup",
     }
 )  # fmt: skip
-_TMPFS_SIZE = re.compile(r"([0-9]+)([kKmMgGtTpPeE]?)")
+_TMPFS_SIZE = lazy(r"([0-9]+)([kKmMgGtTpPeE]?)")
 _KERNEL_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50, "e": 1 << 60}
 
 
@@ -1277,7 +1278,7 @@ class NetworkOptions:
     gw_priority: int = 0
 
 
-_NETWORK_LONG = re.compile(r"\w+=\w+(,\w+=\w+)*")
+_NETWORK_LONG = lazy(r"\w+=\w+(,\w+=\w+)*")
 
 
 def parse_network(value: str) -> tuple[str, NetworkOptions]:
@@ -1336,8 +1337,8 @@ def parse_network(value: str) -> tuple[str, NetworkOptions]:
     return name, NetworkOptions(tuple(aliases), ipv4, ipv6, mac, tuple(link_local), driver_opts, priority)
 
 
-_MAC_HEX = re.compile(r"[0-9a-fA-F]{2}")
-_MAC_QUAD = re.compile(r"[0-9a-fA-F]{4}")
+_MAC_HEX = lazy(r"[0-9a-fA-F]{2}")
+_MAC_QUAD = lazy(r"[0-9a-fA-F]{4}")
 
 
 def parse_mac(value: str) -> str:
@@ -1495,7 +1496,7 @@ def parse_gpus(value: str) -> GpuRequest:
     )
 
 
-_SELINUX_LABEL = re.compile(r"disable|nested|(?:user|role|type|level|filetype):.+")
+_SELINUX_LABEL = lazy(r"disable|nested|(?:user|role|type|level|filetype):.+")
 
 
 def parse_security_opt(value: str) -> tuple[str, str]:
@@ -1558,9 +1559,9 @@ def parse_cap(value: str) -> str:
     return name
 
 
-_DEVICE_MODE = re.compile(r"(?!.*(.).*\1)[rwm]{1,3}")
+_DEVICE_MODE = lazy(r"(?!.*(.).*\1)[rwm]{1,3}")
 # CDI qualified device name: vendor.com/class=name
-_CDI_NAME = re.compile(
+_CDI_NAME = lazy(
     r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?/[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?"
     r"=[A-Za-z0-9](?:[A-Za-z0-9_.:-]*[A-Za-z0-9])?"
 )
@@ -1616,7 +1617,7 @@ def parse_device(value: str) -> tuple[str, str, str]:
     return host, _posix_clean(container), perms
 
 
-_CGROUP_RULE = re.compile(r"[acb] ([0-9]+|\*):([0-9]+|\*) [rwm]{1,3}")
+_CGROUP_RULE = lazy(r"[acb] ([0-9]+|\*):([0-9]+|\*) [rwm]{1,3}")
 
 
 def parse_device_cgroup_rule(value: str) -> str:
@@ -1688,7 +1689,7 @@ def parse_throttle_iops_device(value: str, flag: str = "--device-read-iops") -> 
 # Image handling, signals
 # ---------------------------------------------------------------------------------------------
 
-_PLATFORM_PART = re.compile(r"[A-Za-z0-9_.-]+")
+_PLATFORM_PART = lazy(r"[A-Za-z0-9_.-]+")
 _KNOWN_OS = frozenset(
     {
         "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
