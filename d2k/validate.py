@@ -136,6 +136,7 @@ def _answered_once(check: Callable[[str], list[str]]) -> Callable[[str], Sequenc
 def _forget_names() -> None:
     for cache in _NAME_CACHES:
         cache.clear()
+    _VALID_LABELS.clear()
 
 
 def _grammar(value: str, limit: int, pattern: re.Pattern[str], message: str) -> list[str]:
@@ -341,14 +342,28 @@ class _PodTemplate:
 _TEMPLATES: dict[int, tuple[Obj, _PodTemplate | None]] = {}
 
 
+# the object asked about last and its template: the rules of one object ask one after another
+_LAST_TEMPLATE: list[Any] = [None, None]
+
+
 def _pod_template(obj: Obj) -> _PodTemplate | None:
     """The object's pod template, worked out once per validation run (rules ask ~14 times an object)."""
+    last = _LAST_TEMPLATE
+    if last[0] is obj:
+        return last[1]  # type: ignore[no-any-return]
     hit = _TEMPLATES.get(id(obj))
     if hit is not None and hit[0] is obj:
-        return hit[1]
-    template = _find_pod_template(obj)
-    _TEMPLATES[id(obj)] = (obj, template)
+        template = hit[1]
+    else:
+        template = _find_pod_template(obj)
+        _TEMPLATES[id(obj)] = (obj, template)
+    last[0], last[1] = obj, template
     return template
+
+
+def _forget_templates() -> None:
+    _TEMPLATES.clear()
+    _LAST_TEMPLATE[0] = _LAST_TEMPLATE[1] = None
 
 
 def _find_pod_template(obj: Obj) -> _PodTemplate | None:
@@ -585,13 +600,26 @@ def rule_object_name(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
             yield "metadata.namespace", f"Invalid value: {namespace!r}: {msg}"
 
 
+# (key, value) label pairs found valid in this validation run: an object's labels recur in its selector,
+# its template and the Service that selects it
+_VALID_LABELS: set[tuple[str, str]] = set()
+
+
 def _label_map(labels: dict[str, Any], path: str) -> Iterator[Finding]:
     for key, value in labels.items():
+        pair = (key, value) if type(key) is str and type(value) is str else None
+        if pair is not None and pair in _VALID_LABELS:
+            continue
+        found = False
         for msg in qualified_name(str(key)):
+            found = True
             yield path, f"Invalid value: {key!r}: {msg}"
         if isinstance(value, str):
             for msg in label_value(value):
+                found = True
                 yield f"{path}[{key}]", f"Invalid value: {value!r}: {msg}"
+        if pair is not None and not found:
+            _VALID_LABELS.add(pair)
 
 
 def rule_labels(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
@@ -1608,12 +1636,12 @@ def validate_objects(objects: list[dict[str, Any]], k8s_version: str = DEFAULT_K
     list means the set can be applied as is.
     """
     version = _parse_version(k8s_version)
-    _TEMPLATES.clear()
+    _forget_templates()
     _forget_names()
     try:
         return _validate(objects, version)
     finally:
-        _TEMPLATES.clear()
+        _forget_templates()
         _forget_names()
 
 

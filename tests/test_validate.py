@@ -1051,11 +1051,11 @@ def test_rule_table_lists_every_kind_a_rule_finds_something_in() -> None:
         found_in_listed = False
         for kind in sorted(kinds):
             obj = {**_chimera(), "kind": kind}
-            d2k.validate._TEMPLATES.clear()
+            d2k.validate._forget_templates()
             found = list(rule(obj, version))
             if listed is not None and kind not in listed:
                 assert not found, f"{rule.__name__} finds {found[:2]} in a {kind}, which its entry does not list"
             found_in_listed = found_in_listed or bool(found)
         if rule.__module__ == "d2k.validate":
             assert found_in_listed, f"{rule.__name__} finds nothing in the broken object: the test misses a field"
-    d2k.validate._TEMPLATES.clear()
+    d2k.validate._forget_templates()
