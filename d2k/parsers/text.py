@@ -105,6 +105,8 @@ from d2k.report import Diagnostic, Severity
 _NEXT_PROGRAM = lazy(r"[ \t]*(?:\\\n[ \t]*)*([^\s;&|()<>]+(?:[ \t]+[^\s;&|()<>$'\"`-][^\s;&|()<>$'\"`]*)?)")
 # a mark in the variables while `set -a` is on (no shell variable can have this name)
 _ALLEXPORT = " allexport"
+# characters that can only begin a word (never a comment, operator, redirection or line end)
+_WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_./'\"$")
 # programs that run a here-document fed to them as a script
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "ssh"})
 
@@ -215,7 +217,9 @@ class _Lexer(_Expander):
                     self.pos += 1  # a `$ ` prompt
                     continue
             char = src[self.pos]
-            if char == "\n":
+            if char in _WORD_START:  # most of a script: a word, which none of the cases below begins with
+                self._command_word()
+            elif char == "\n":
                 self._finish()
                 self.pos += 1
                 self.line += 1
@@ -350,22 +354,29 @@ class _Lexer(_Expander):
         cmd = self.cmd
         src = self.src
         start, line = self.pos, self.line
-        assignment = _ASSIGNMENT.match(src, self.pos)
-        if assignment and (cmd.in_prefix or cmd.declaring):
-            self._assignment(assignment)
-            return
+        if cmd.in_prefix or cmd.declaring:  # only there can a word be an assignment
+            assignment = _ASSIGNMENT.match(src, self.pos)
+            if assignment:
+                self._assignment(assignment)
+                return
         fields = self._word(split=True, word_start=True)
-        cmd.notes.extend(self.notes)
-        self.notes = []
-        if cmd.in_prefix and src[start:self.pos] in _RESERVED:
-            self._reserved(src[start:self.pos], line)
-            return
-        if cmd.in_prefix and fields:
-            cmd.in_prefix = False
-            self.overlay.clear()  # `A=1 cmd $A`: the shell expands $A before A=1 takes effect
-            cmd.declaring = fields[0] in _DECLARATIONS
-        cmd.words.extend(fields)
-        cmd.lines.extend([line] * len(fields))
+        if self.notes:
+            cmd.notes.extend(self.notes)
+            self.notes = []
+        if cmd.in_prefix:
+            if src[start:self.pos] in _RESERVED:
+                self._reserved(src[start:self.pos], line)
+                return
+            if fields:
+                cmd.in_prefix = False
+                self.overlay.clear()  # `A=1 cmd $A`: the shell expands $A before A=1 takes effect
+                cmd.declaring = fields[0] in _DECLARATIONS
+        if len(fields) == 1:
+            cmd.words.append(fields[0])
+            cmd.lines.append(line)
+        else:
+            cmd.words.extend(fields)
+            cmd.lines.extend([line] * len(fields))
 
     def _reserved(self, word: str, line: int) -> None:
         """Follow `if` / `elif` / `else` / `fi`, to tell when both branches assign one variable."""
