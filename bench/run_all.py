@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tables: list[Table] = [
         cold_start.bench(runs=2 if args.quick else 15, warmup=1 if args.quick else 2, seed=SEED, profile=False),
-        throughput.bench([20, 100] if args.quick else [1000, 10000], runs=1 if args.quick else 3, seed=6),
+        throughput.bench([20, 100] if args.quick else [1000, 10000], runs=1 if args.quick else 3, seed=6,
+                         memory_lines=200 if args.quick else 100000),
         composerize.bench(20 if args.quick else 10000, runs=1 if args.quick else 3, seed=6),
         phases.bench([20, 60] if args.quick else [10000, 100000]),
         compose.bench([10] if args.quick else [500], runs=1 if args.quick else 3, startup_runs=1 if args.quick else 9),

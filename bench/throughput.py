@@ -8,6 +8,7 @@ how the time grows from the smallest to the largest size.
     python bench/throughput.py                          # 1,000 and 10,000 lines, 3 runs each
     python bench/throughput.py --lines 50 --runs 1 --json
     python bench/throughput.py --profile                # cProfile of the largest size, top functions
+    python bench/throughput.py --memory-lines 100000    # plus one run at 100,000 lines: peak RSS <= 1 GB
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bench.generate import generate  # noqa: E402
 
 TARGET_LINES_PER_S = 3000  # at 10,000 lines
 TARGET_PEAK_RSS = 150 * (1 << 20)
+TARGET_PEAK_RSS_LARGE = 1 << 30  # at 100,000 lines (--memory-lines)
 TARGET_GROWTH = 1.2  # 10x input may take at most 12x time
 
 
@@ -72,10 +74,12 @@ def measure(sizes: list[int], runs: int, seed: int, workdir: Path) -> dict[int, 
     return figures
 
 
-def bench(sizes: list[int], runs: int, seed: int) -> Table:
+def bench(sizes: list[int], runs: int, seed: int, memory_lines: int = 0) -> Table:
+    """`memory_lines`: one more run at that size, for its peak RSS (target 1 GB) and time."""
     sizes = sorted(set(sizes))
     with tempfile.TemporaryDirectory(prefix="d2k-bench-") as tmp:
         figures = measure(sizes, runs, seed, Path(tmp))
+        large = measure([memory_lines], 1, seed, Path(tmp)) if memory_lines else {}
     table = Table("Throughput: generated docker run lines -> manifests (d2k from-commands, child process)")
     largest = sizes[-1]
     for size in sizes:
@@ -98,6 +102,11 @@ def bench(sizes: list[int], runs: int, seed: int) -> Table:
         limit = scale * TARGET_GROWTH
         table.add(f"time {largest:,} / time {small:,} (input x{scale:g})", f"{growth:.2f}x", f"<= {limit:g}x",
                   growth <= limit, ratio=growth, input_ratio=scale)
+    for size, f in large.items():
+        table.add(f"{size:,} lines (one run): wall time, lines per second", f"{f.seconds:.1f} s, {size / f.seconds:,.0f}",
+                  seconds=f.seconds, lines_per_s=size / f.seconds)
+        table.add(f"{size:,} lines (one run): peak RSS of the child", mb(f.peak_rss), f"<= {mb(TARGET_PEAK_RSS_LARGE)}",
+                  f.peak_rss <= TARGET_PEAK_RSS_LARGE, bytes=f.peak_rss)
     table.notes.append(f"{runs} run(s) per size after one warm-up run, seed {seed}; wall time includes interpreter start-up and writing the YAML")
     table.notes.append("peak RSS is the child's own ru_maxrss (wait4), the largest over its runs")
     return table
@@ -126,11 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, nargs="+", default=[1000, 10000], help="sizes (default 1000 10000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per size (default 3)")
     parser.add_argument("--seed", type=int, default=6, help="seed of the generated lines (default 6)")
+    parser.add_argument("--memory-lines", type=int, default=0,
+                        help="one more run at this size for its peak RSS, target 1 GB (e.g. 100000)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the largest size on stderr")
     args = parser.parse_args(argv)
-    if any(size < 1 for size in args.lines):
-        parser.error("--lines: sizes must be positive")
-    table = bench(args.lines, max(1, args.runs), args.seed)
+    if any(size < 1 for size in args.lines) or args.memory_lines < 0:
+        parser.error("--lines, --memory-lines: sizes must be positive")
+    table = bench(args.lines, max(1, args.runs), args.seed, args.memory_lines)
     emit([table], args.json)
     if args.profile:
         sys.stderr.write(profile(max(args.lines), args.seed))

@@ -67,8 +67,9 @@ def test_cold_start_markdown_and_profile() -> None:
 
 
 def test_throughput_bench_runs() -> None:
-    (table,) = bench("throughput.py", "--lines", "20", "50", "--runs", "1")
+    (table,) = bench("throughput.py", "--lines", "20", "50", "--runs", "1", "--memory-lines", "80")
     rows = metrics(table)
+    assert rows["80 lines (one run): peak RSS of the child"]["raw"]["bytes"] > 1 << 20
     assert rows["50 lines: lines per second"]["raw"]["lines_per_s"] > 0
     assert rows["50 lines: peak RSS of the child"]["raw"]["bytes"] > 1 << 20
     assert rows["50 lines: output"]["raw"]["documents"] >= 50
