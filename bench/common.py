@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -88,6 +89,10 @@ def run_child(
     getrusage(RUSAGE_CHILDREN) would give the maximum over every child so far; wait4 gives
     exactly this child's peak, which is what a bench needs when it runs several sizes.
     """
+    # Linux keeps a process's peak RSS across exec, and a child started by vfork (as subprocess does) starts
+    # from the parent's: a child's ru_maxrss is never below the bench's own peak. Hence the bench keeps itself
+    # small (it streams generated inputs and outputs), and says so when a child's figure may be its own.
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     err_path = _stderr_file()
     with (open(os.devnull, "rb") if stdin is None else contextlib.nullcontext(stdin)) as inp, open(
         err_path, "w+b"
@@ -107,7 +112,31 @@ def run_child(
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     os.unlink(err_path)
+    if usage.ru_maxrss <= own_peak:
+        log(f"warning: the child's peak RSS ({usage.ru_maxrss // 1024} MB) may be the bench's own "
+            f"({own_peak // 1024} MB): Linux counts the parent's peak in a child it starts")
     return Run(seconds, usage.ru_maxrss * 1024, proc.returncode, stderr, usage.ru_utime + usage.ru_stime)
+
+
+def write_lines(path: Path, lines: Sequence[str]) -> None:
+    """The generated lines to a file, one at a time: the bench's own memory stays small (see run_child)."""
+    with open(path, "w", encoding="utf-8") as out:
+        for line in lines:
+            out.write(line + "\n")
+
+
+def count_in_file(path: Path, needle: bytes = b"---\n") -> tuple[int, int]:
+    """(occurrences of `needle` at line starts, bytes) of a file, read in chunks (an output can be 160 MB)."""
+    count = size = 0
+    tail = b""
+    with open(path, "rb") as inp:
+        while chunk := inp.read(1 << 20):
+            size += len(chunk)
+            data = tail + chunk
+            cut = data.rfind(b"\n") + 1  # count whole lines only; the rest waits for the next chunk
+            count += (b"\n" + data[:cut]).count(b"\n" + needle)
+            tail = data[cut:]
+    return count + (b"\n" + tail).count(b"\n" + needle), size
 
 
 def _stderr_file() -> str:

@@ -38,12 +38,14 @@ from bench.common import (  # noqa: E402
     Run,
     Table,
     base_parser,
+    count_in_file,
     d2k_command,
     emit,
     log,
     mb,
     median,
     run_child,
+    write_lines,
 )
 from bench.generate import generate  # noqa: E402
 
@@ -128,8 +130,8 @@ def bench(lines: int, runs: int, seed: int) -> Table:
     with tempfile.TemporaryDirectory(prefix="d2k-bench-") as tmp:
         work = Path(tmp)
         source, warm = work / "lines.sh", work / "warm.sh"
-        source.write_text("\n".join(generate(lines, seed)) + "\n", encoding="utf-8")
-        warm.write_text("\n".join(generate(10, seed)) + "\n", encoding="utf-8")
+        write_lines(source, generate(lines, seed))
+        write_lines(warm, generate(10, seed))
         manifests, compose, summary = work / "manifests.yaml", work / "compose.yaml", work / "summary.json"
         _d2k(SEED, manifests)  # warm-ups: bytecode cache, page cache of node_modules
         if not skipped:
@@ -139,7 +141,7 @@ def bench(lines: int, runs: int, seed: int) -> Table:
             d2k_runs.append(_d2k(source, manifests))
             if not skipped:
                 cz_runs.append(_composerize(source, compose, summary))
-        objects = manifests.read_text(encoding="utf-8").count("---\n")
+        objects = count_in_file(manifests)[0]
         counts = json.loads(summary.read_text()) if not skipped else {}
     d2k_s = median([r.seconds for r in d2k_runs])
     d2k_rate = lines / d2k_s

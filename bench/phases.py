@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Table, base_parser, child_env, emit, log, mb, run_child  # noqa: E402
+from bench.common import Table, base_parser, child_env, emit, log, mb, run_child, write_lines  # noqa: E402
 from bench.generate import generate  # noqa: E402
 
 PHASES = ("lex", "read", "infer", "emit", "validate", "write")
@@ -73,7 +73,7 @@ def measure(sizes: list[int], seed: int, workdir: Path) -> dict[int, dict]:
     figures: dict[int, dict] = {}
     for size in sizes:
         source = workdir / f"lines-{size}.sh"
-        source.write_text("\n".join(generate(size, seed)) + "\n", encoding="utf-8")
+        write_lines(source, generate(size, seed))
         log(f"phases: {size} lines")
         argv = [sys.executable, str(Path(__file__).resolve()), "--child", str(source), str(workdir / "out.yaml")]
         with open(workdir / "phases.json", "w+", encoding="utf-8") as result_file:

@@ -25,12 +25,14 @@ from bench.common import (  # noqa: E402
     SEED,
     Table,
     base_parser,
+    count_in_file,
     d2k_command,
     emit,
     log,
     mb,
     median,
     run_child,
+    write_lines,
 )
 from bench.generate import generate  # noqa: E402
 
@@ -56,7 +58,7 @@ def measure(sizes: list[int], runs: int, seed: int, workdir: Path) -> dict[int, 
         raise SystemExit(f"bench: d2k failed on the seed ({warm.returncode}): {warm.stderr.strip()[-2000:]}")
     for size in sizes:
         source = workdir / f"lines-{size}.sh"
-        source.write_text("\n".join(generate(size, seed)) + "\n", encoding="utf-8")
+        write_lines(source, generate(size, seed))
         out = workdir / f"manifests-{size}.yaml"
         argv = [*d2k_command(), "from-commands", str(source), "--quiet"]
         times: list[float] = []
@@ -69,8 +71,8 @@ def measure(sizes: list[int], runs: int, seed: int, workdir: Path) -> dict[int, 
                 raise SystemExit(f"bench: d2k failed on {size} lines ({run.returncode}): {run.stderr.strip()[-2000:]}")
             times.append(run.seconds)
             peaks.append(run.peak_rss)
-        text = out.read_text(encoding="utf-8")
-        figures[size] = Figures(median(times), times, max(peaks), len(text.encode()), text.count("---\n"))
+        documents, size_bytes = count_in_file(out)
+        figures[size] = Figures(median(times), times, max(peaks), size_bytes, documents)
     return figures
 
 
