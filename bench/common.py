@@ -112,7 +112,7 @@ def run_child(
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     os.unlink(err_path)
-    if usage.ru_maxrss <= own_peak:
+    if usage.ru_maxrss <= own_peak and own_peak > 64 * 1024:  # KB; a bench of a few tens of MB is no concern
         log(f"warning: the child's peak RSS ({usage.ru_maxrss // 1024} MB) may be the bench's own "
             f"({own_peak // 1024} MB): Linux counts the parent's peak in a child it starts")
     return Run(seconds, usage.ru_maxrss * 1024, proc.returncode, stderr, usage.ru_utime + usage.ru_stime)
