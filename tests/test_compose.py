@@ -199,7 +199,7 @@ CASES: list[tuple[str, str, Obj, Fate, Check]] = [
      lambda c, p, r: _volume(p, _mounts(c)["/run/secrets/token"])["secret"]["items"][0]["mode"] == 0o400),
     ("security-opt", "security_opt", {"security_opt": ["no-new-privileges:true"]}, M,
      lambda c, p, r: _sc(c)["allowPrivilegeEscalation"] is False),
-    ("shm-size", "shm_size", {"shm_size": "128m"}, M,
+    ("shm-size", "shm_size", {"shm_size": "128m"}, A,
      lambda c, p, r: _volume(p, _mounts(c)["/dev/shm"])["emptyDir"]["sizeLimit"] == "128Mi"),
     ("stdin-open", "stdin_open", {"stdin_open": True}, M, lambda c, p, r: c["stdin"] is True),
     ("stop-grace-period", "stop_grace_period", {"stop_grace_period": "1m30s"}, M,

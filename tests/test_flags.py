@@ -178,7 +178,7 @@ CASES: dict[str, Case] = {
     "--runtime": Case("--runtime runsc alpine", A, {"pod runtimeClassName": "runsc"}, note="RuntimeClass"),
     "--security-opt": Case("--security-opt no-new-privileges alpine", M,
                            {"ctr securityContext allowPrivilegeEscalation": False}),
-    "--shm-size": Case("--shm-size 256m alpine", M,
+    "--shm-size": Case("--shm-size 256m alpine", A,
                        {"ctr volumeMounts 0 mountPath": "/dev/shm",
                         "pod volumes 0 emptyDir": {"medium": "Memory", "sizeLimit": "256Mi"}}),
     "--sig-proxy": Case("--sig-proxy=false alpine", IR, note="signal forwarding"),

@@ -449,7 +449,8 @@ _KEYS: dict[str, Key] = {
     "scale": custom(_replicas, "Deployment replicas"),
     "secrets": custom(_files("secret"), "a Secret volume at the same path (default /run/secrets/NAME), with its mode"),
     "security_opt": via("--security-opt", "seLinuxOptions, appArmorProfile, seccompProfile, allowPrivilegeEscalation"),
-    "shm_size": custom(_memory("--shm-size"), "a memory emptyDir at /dev/shm with sizeLimit"),
+    "shm_size": custom(_memory("--shm-size"), "a memory emptyDir at /dev/shm with sizeLimit (without Docker's "
+                       "noexec, nosuid, nodev)", Fate.APPROXIMATED),
     "stdin_open": custom(_stdin, "containers[].stdin"),
     "stop_grace_period": custom(_stop_grace_period, "terminationGracePeriodSeconds"),
     "stop_signal": via("--stop-signal", "Kubernetes sends SIGTERM", Fate.NOT_CARRIED),

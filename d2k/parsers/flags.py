@@ -545,9 +545,15 @@ def _storage_opt(c: Container, value: str, ctx: FlagContext) -> None:
     ctx.not_carried(f"storage option {key}: use resources.limits.ephemeral-storage for a size limit")
 
 
+# Docker mounts /dev/shm nosuid,nodev,noexec (as the kubelet's default /dev/shm is); an emptyDir takes no
+# mount options, so the bigger one d2k mounts lets programs run from it
+_SHM_NOTE = ("an emptyDir in memory mounted at /dev/shm with that sizeLimit; Docker mounts /dev/shm noexec, nosuid "
+             "and nodev, an emptyDir has no mount options: programs can run from it")
+
+
 def _shm_size(c: Container, value: str, ctx: FlagContext) -> None:
     c.shm_size = v.parse_bytes(value)
-    ctx.note = "an emptyDir in memory mounted at /dev/shm with that sizeLimit"
+    ctx.approximated(_SHM_NOTE)
 
 
 def _hostname(c: Container, value: str, ctx: FlagContext) -> None:
@@ -679,7 +685,8 @@ FLAGS: tuple[Flag, ...] = (
     custom("--runtime", handler=_runtime, fate=Fate.APPROXIMATED, doc="spec.runtimeClassName"),
     custom("--security-opt", handler=_security_opt,
            doc="seLinuxOptions, appArmorProfile, seccompProfile, allowPrivilegeEscalation"),
-    custom("--shm-size", handler=_shm_size, doc="a memory emptyDir at /dev/shm with sizeLimit"),
+    custom("--shm-size", handler=_shm_size, fate=Fate.APPROXIMATED,
+           doc="a memory emptyDir at /dev/shm with sizeLimit (without Docker's noexec, nosuid, nodev)"),
     irrelevant("--sig-proxy", reason="client signal forwarding", parse=_bool, value=False, run_only=True),
     custom("--stop-signal", handler=_stop_signal, fate=Fate.NOT_CARRIED, doc="Kubernetes sends SIGTERM"),
     custom("--stop-timeout", handler=_stop_timeout, doc="terminationGracePeriodSeconds (-1: a day)"),
