@@ -271,6 +271,21 @@ def test_an_assignment_in_both_branches_of_an_if_is_reported_with_the_value_used
     assert "--var TAG=VALUE" in diagnostic.message and "dev" not in diagnostic.message  # no values in messages
 
 
+def test_an_assignment_after_and_or_is_reported_as_conditional() -> None:
+    text = ("MODE=prod\n[ -f .staging ] && MODE=staging\ntest -n \"$CI\" || export TAG=dev\n"
+            "READY=1 && echo go\ndocker run --name web -e MODE=$MODE -e READY=$READY nginx:$TAG\n")
+    result = convert(text)
+    web = result.graph.containers["web"]
+    assert web.image == "nginx:dev" and web.env["MODE"].value == "staging"  # the values a shell that ran them has
+    messages = sorted(d.message for d in found(result, "conditional-assignment"))
+    assert messages == [
+        "$MODE is set at line 2 only if the command before its && succeeds: d2k used that value; "
+        "give the one you mean with --var MODE=VALUE",
+        "$TAG is set at line 3 only if the command before its || fails: d2k used that value; "
+        "give the one you mean with --var TAG=VALUE",
+    ]  # READY=1 runs first in its list: always set, nothing to say; no values in the messages
+
+
 # ---------------------------------------------------------------- bare -e KEY and env-file KEY
 
 

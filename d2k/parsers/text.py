@@ -164,6 +164,7 @@ class _Cmd:
     declaring: bool = False
     feeds: list[Feed] = field(default_factory=list)
     heredocs: list[_Heredoc] = field(default_factory=list)
+    after: tuple[str, int] | None = None  # the `&&` or `||` (and its line) that runs it only as the one before ends
 
 
 @dataclass(slots=True)
@@ -267,6 +268,8 @@ class _Lexer(_Expander):
         self._finish()
         if piped:
             self.pipe_from = program or "the command before"
+        elif operator in ("&&", "||"):
+            self.cmd.after = (operator, self.line)
 
     def _skip_heredocs(self) -> None:
         """After the newline that ends a `<<EOF` line, its body lines are data, not commands.
@@ -432,7 +435,7 @@ class _Lexer(_Expander):
         self.notes = []
         if not cmd.words:
             self._placeholder_in_assignment(cmd)
-            self._record(cmd.prefix_assignments)
+            self._record(cmd.prefix_assignments, after=cmd.after)
             return
         if self.pipe_from:
             cmd.feeds.insert(0, Feed("stdin", f"a pipe from {_short(self.pipe_from)}", cmd.lines[0]))
@@ -488,7 +491,7 @@ class _Lexer(_Expander):
         """`export A=1 B`, `declare -x A`, `local A`: record; export marks names the CLI will see."""
         options = [word for word in cmd.words[1:] if word.startswith("-")]
         exported = cmd.words[0] == "export" or any("x" in option for option in options)
-        self._record(cmd.declared, exported=exported)
+        self._record(cmd.declared, exported=exported, after=cmd.after)
         if exported:
             for word in cmd.words[1:]:
                 var = self.env.get(word)
@@ -517,7 +520,9 @@ class _Lexer(_Expander):
         self.env["PWD"] = replace(folder, value=path, note=(
             "working-folder", f"is read as {path}: the input's folder, then `cd {_short(target)}`"))
 
-    def _record(self, assignments: list[tuple[str, str, _Var]], exported: bool = False) -> None:
+    def _record(self, assignments: list[tuple[str, str, _Var]], exported: bool = False,
+                after: tuple[str, int] | None = None) -> None:
+        """Set the variables; `after`: the `&&`/`||` the assignments follow, which the shell may not run."""
         for name, operator, var in assignments:
             old = self.env.get(name)
             if old is not None and old.given:
@@ -530,6 +535,13 @@ class _Lexer(_Expander):
                 continue
             if operator == "+=" and old is not None:
                 var = replace(var, value=old.value + var.value, unresolved=old.unresolved + var.unresolved)
+            if after is not None:
+                joined, at = after
+                var = replace(var, note=(
+                    "conditional-assignment",
+                    f"is set at line {var.line or at} only if the command before its {joined} "
+                    f"{'succeeds' if joined == '&&' else 'fails'}: d2k used that value; give the one you mean "
+                    f"with --var {name}=VALUE"))
             # an assignment keeps a variable's export mark, as in a shell
             exported_now = exported or _ALLEXPORT in self.env or (old is not None and old.exported)
             self.env[name] = replace(var, exported=exported_now)
