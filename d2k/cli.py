@@ -38,7 +38,8 @@ Examples:
 """
 
 class _App(LazyTyper):
-    """typer (building only the command invoked, d2k.cli_group), plus options whose value is optional (`--network-policies` alone means `=graph`).
+    """typer (building only the command invoked, d2k.cli_group), plus options whose value is optional
+    (`--network-policies` alone means `=graph`).
 
     click would take the next word as the value (`--network-policies FILE` would eat FILE), so a
     bare option is rewritten to its default value before parsing; `=VALUE` is the only other form.
