@@ -39,7 +39,8 @@ Details:
   assignments are recorded in file order (across the Markdown blocks of one file), `unset`
   forgets, `cd DIR` moves `$PWD`; `$X`, `${X}`, `${X:-d}`, `${X-d}`, `${X:=d}`, `${X:+a}`, `${#X}`
   expand, and unquoted expansions are field-split. A variable assigned in more than one branch
-  of an `if` keeps the last value in file order, reported where used ("ambiguous-assignment").
+  of an `if` keeps the last value in file order, reported where used ("ambiguous-assignment"); one
+  assigned after `&&`/`||` (set only as the command before ends) likewise ("conditional-assignment").
   Never read from os.environ.
 * Redirections, here-documents and pipes become Command.feeds. A here-document a shell or ssh
   reads (`ssh host <<EOF`) is a script: its docker commands are read; docker commands in one
