@@ -286,6 +286,39 @@ def test_an_assignment_after_and_or_is_reported_as_conditional() -> None:
     ]  # READY=1 runs first in its list: always set, nothing to say; no values in the messages
 
 
+# ---------------------------------------------------------------- shell functions
+
+
+def _function_notes(result: Result) -> dict[int, tuple[str, str]]:
+    return {d.origin.line: (d.severity.value, d.message) for d in found(result, "in-function") if d.origin}
+
+
+def test_docker_commands_in_functions_say_where_the_input_calls_them() -> None:
+    text = ("start_db() {\n  docker run -d --name db postgres:16\n}\n"
+            "function start_web {\n  { echo a; echo b; } > log\n  docker run -d --name web nginx:1.27\n}\n"
+            "legacy()\n{\n  docker run -d --name legacy busybox:1.36 sleep 100\n}\n"
+            "start_db\nif [ -n \"$X\" ]; then start_web; fi\nOUT=$(start_web)\n"
+            "{ docker run -d --name grouped redis:7; }\ndocker run -d --name top redis:7\n")
+    result = convert(text)
+    assert set(result.graph.containers) == {"db", "web", "legacy", "grouped", "top"}  # all still converted
+    assert _function_notes(result) == {
+        2: ("info", "inside function start_db (line 1), which the input calls at line 12: converted once, as written"),
+        6: ("info", "inside function start_web (line 4), which the input calls at lines 13, 14: converted once, "
+                    "as written"),
+        10: ("approximated", "inside function legacy (line 8), which the input never calls: a shell would not run "
+                             "this docker command; d2k reads it as written (remove it from the input if it is not "
+                             "meant to run)"),
+    }  # the `{ ...; }` groups (in start_web, and around grouped) are not function bodies
+
+
+def test_a_function_defined_in_one_markdown_block_and_called_in_another_is_called() -> None:
+    text = ("Define it:\n\n```sh\nup() {\n  docker run -d --name api nginx:1.27\n}\n```\n\n"
+            "Then run it:\n\n```sh\nup\n```\n")
+    result = convert(text, "README.md")
+    ((severity, message),) = _function_notes(result).values()
+    assert severity == "info" and "calls at line 12" in message
+
+
 # ---------------------------------------------------------------- bare -e KEY and env-file KEY
 
 

@@ -60,7 +60,8 @@ Details:
   an input redirection) or a redirection without target.
 * Not supported: brace expansion and globs (left literal), aliases, `sh -c "..."` strings,
   arrays (`a=(...)` unsets a), loops (`$i` stays unresolved; the body is read once), functions
-  (their body is read where it is written, whether called or not), `$SUDO docker` with SUDO
+  (their body is read once, where it is written; a docker command in one says where the input calls
+  it, or, approximated, that it never does: "in-function"), `$SUDO docker` with SUDO
   unset, `source FILE` (reported: its variables stay unknown), prompts other than `$ `/`# ` (`user@host:~$`), PowerShell/cmd continuations,
   fenced blocks inside block quotes, code spans across lines, HTML `<pre>`.
 """
@@ -106,6 +107,10 @@ from d2k.report import Diagnostic, Severity
 _NEXT_PROGRAM = lazy(r"[ \t]*(?:\\\n[ \t]*)*([^\s;&|()<>]+(?:[ \t]+[^\s;&|()<>$'\"`-][^\s;&|()<>$'\"`]*)?)")
 # a mark in the variables while `set -a` is on (no shell variable can have this name)
 _ALLEXPORT = " allexport"
+# `name()`: a function definition (the name a shell accepts, then empty parentheses)
+_FUNCTION_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_.:-]*")
+_EMPTY_PARENS = lazy(r"[ \t]*\)")
+_IN_FUNCTION = "in-function"
 # characters that can only begin a word (never a comment, operator, redirection or line end)
 _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_./'\"$")
 # programs that run a here-document fed to them as a script
@@ -187,6 +192,15 @@ class _If:
     assigned: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _Functions:
+    """Shell functions across the pieces of one input: where each is defined, where each name is run."""
+
+    defined: dict[str, int] = field(default_factory=dict)  # name -> line of its definition
+    ends: dict[str, int] = field(default_factory=dict)  # name -> line of its body's closing brace
+    calls: dict[str, list[int]] = field(default_factory=dict)  # program name -> lines that run it (not docker)
+
+
 class _Lexer(_Expander):
     """Reads one piece of shell text (a script, a code block, a code span) into simple commands.
 
@@ -195,8 +209,13 @@ class _Lexer(_Expander):
     """
 
     def __init__(self, src: str, line: int, file: str, env: dict[str, _Var],
-                 overlay: dict[str, _Var] | None = None, depth: int = 0, budget: _Budget | None = None) -> None:
+                 overlay: dict[str, _Var] | None = None, depth: int = 0, budget: _Budget | None = None,
+                 functions: _Functions | None = None) -> None:
         super().__init__(src, line, file, env, overlay, depth, budget)
+        self.functions = _Functions() if functions is None else functions
+        self.function_next: tuple[str, int] | None = None  # `name()` read: its body's `{` comes next
+        self.function_bodies: list[tuple[str, int]] = []  # (name, brace depth) of the bodies being read
+        self.braces = 0
         self.heredocs: list[_Heredoc] = []
         self.cmd = _Cmd()
         self.out: list[tuple[Command, list[_Note]]] = []
@@ -266,6 +285,11 @@ class _Lexer(_Expander):
             reader = following.group(1) if following else "the next command"
             self.cmd.feeds.append(Feed("output", f"{operator} {_short(reader)}", self.line))
         program = _program_name(self.cmd.words)
+        if (operator == "(" and len(self.cmd.words) == 1 and _FUNCTION_NAME.fullmatch(self.cmd.words[0])
+                and _EMPTY_PARENS.match(self.src, self.pos)):  # `name() {`: a function definition, not a call
+            self.function_next = (self.cmd.words[0], self.line)
+            self.cmd.words.clear()
+            self.cmd.lines.clear()
         self._finish()
         if piped:
             self.pipe_from = program or "the command before"
@@ -383,8 +407,15 @@ class _Lexer(_Expander):
             cmd.lines.extend([line] * len(fields))
 
     def _reserved(self, word: str, line: int) -> None:
-        """Follow `if` / `elif` / `else` / `fi`, to tell when both branches assign one variable."""
-        if word == "if":
+        """Follow `if` / `elif` / `else` / `fi`, to tell when both branches assign one variable, and the braces
+        of function bodies."""
+        if word == "{":
+            self._open_brace()
+        elif word == "}":
+            if self.function_bodies and self.function_bodies[-1][1] == self.braces:
+                self.functions.ends[self.function_bodies.pop()[0]] = line
+            self.braces = max(0, self.braces - 1)
+        elif word == "if":
             self.ifs.append(_If(line))
         elif word in ("elif", "else") and self.ifs:
             self.ifs[-1].branch += 1
@@ -401,6 +432,14 @@ class _Lexer(_Expander):
                     "ambiguous-assignment",
                     f"is set in more than one branch of the if at line {frame.line} (lines {lines}): d2k used "
                     f"the value from line {var.line}; give the one you mean with --var {name}=VALUE"))
+
+    def _open_brace(self) -> None:
+        self.braces += 1
+        if self.function_next is not None:
+            name, line = self.function_next
+            self.functions.defined[name] = line
+            self.function_bodies.append((name, self.braces))
+            self.function_next = None
 
     def _assignment(self, match: re.Match[str]) -> None:
         """`NAME=value` (no field splitting of the value); recorded when the command ends."""
@@ -441,6 +480,7 @@ class _Lexer(_Expander):
         if self.pipe_from:
             cmd.feeds.insert(0, Feed("stdin", f"a pipe from {_short(self.pipe_from)}", cmd.lines[0]))
             self.pipe_from = ""
+        self.function_next = None  # `name()` not followed by a `{ ... }` body: not followed further
         program = _program_name(cmd.words)
         for heredoc in cmd.heredocs:
             heredoc.program = program
@@ -465,7 +505,15 @@ class _Lexer(_Expander):
             return
         start = _program_index(cmd.words)
         if start is None:
+            if cmd.words[0] == "function" and len(cmd.words) > 1:  # `function name {` or `function name() {`
+                self.function_next = (cmd.words[1].removesuffix("()"), cmd.lines[0])
+                if cmd.words[-1] == "{":
+                    self._open_brace()
+            elif program:
+                self.functions.calls.setdefault(program, []).append(cmd.lines[0])
             return
+        if self.function_bodies:  # said where the command is converted: extract words it once calls are known
+            cmd.notes.append(_Note(_IN_FUNCTION, Severity.INFO, self.function_bodies[-1][0], cmd.lines[0]))
         if cmd.error is not None:
             raise self._fail(cmd.error[0], cmd.error[1])
         words = [Word(text, line) for text, line in zip(cmd.words[start:], cmd.lines[start:], strict=True)]
@@ -558,7 +606,8 @@ class _Lexer(_Expander):
         variables, the same expansion budget, and a bounded nesting."""
         if self.depth >= _MAX_NESTING:
             raise self._fail("command substitutions or here-documents nested too deeply: simplify the script", line)
-        return _Lexer(body, line, self.file, dict(self.env), depth=self.depth + 1, budget=self.budget)
+        return _Lexer(body, line, self.file, dict(self.env), depth=self.depth + 1, budget=self.budget,
+                      functions=self.functions)
 
     def _inner_commands(self, body: str, line: int, piece: str) -> bool:
         inner = self._inner(body, line)
@@ -571,6 +620,26 @@ class _Lexer(_Expander):
 
 
 # --------------------------------------------------------------------------- entry point
+
+
+def _function_note(placeholder: Diagnostic, functions: _Functions, text: str) -> Diagnostic:
+    """A docker command in a function's body: where the shell runs it, or that it never does.
+
+    Calls are the commands that run the name, and, so that "never calls" is only said when true, any
+    other place the name appears as a word (`ID=$(start_db)`, `eval`, a dispatcher's table)."""
+    name = placeholder.message
+    defined = functions.defined.get(name, 0)
+    mentions = {text.count("\n", 0, m.start()) + 1
+                for m in re.finditer(rf"(?<![\w.:-]){re.escape(name)}(?![\w.:-])", text)}
+    body = range(defined, functions.ends.get(name, defined) + 1)  # its own words, a recursive call: not calls
+    calls = sorted(line for line in set(functions.calls.get(name, [])) | mentions if line not in body)
+    where = f"inside function {name} (line {defined})"
+    if calls:
+        at = f"line {calls[0]}" if len(calls) == 1 else "lines " + ", ".join(map(str, calls))
+        return replace(placeholder, message=f"{where}, which the input calls at {at}: converted once, as written")
+    return replace(placeholder, severity=Severity.APPROXIMATED, message=(
+        f"{where}, which the input never calls: a shell would not run this docker command; d2k reads it as written "
+        f"(remove it from the input if it is not meant to run)"))
 
 
 def extract(text: str, file: str, *, variables: Mapping[str, str] | None = None,
@@ -597,9 +666,11 @@ def extract(text: str, file: str, *, variables: Mapping[str, str] | None = None,
         segments = iter([_Segment(_block_segment(text.split("\n"), ""), 1, False)])
     seen: set[tuple[str, str, int]] = set()
     unset: dict[str, tuple[int, list[int]]] = {}  # variable -> (its diagnostic's index, the lines using it)
+    in_function: list[int] = []  # indexes of the diagnostics of docker commands inside a function's body
     budget = _Budget()
+    functions = _Functions()
     for segment in segments:
-        lexer = _Lexer(segment.text, segment.line, file, env, budget=budget)
+        lexer = _Lexer(segment.text, segment.line, file, env, budget=budget, functions=functions)
         try:
             found = lexer.run()
         except InputError:
@@ -620,9 +691,13 @@ def extract(text: str, file: str, *, variables: Mapping[str, str] | None = None,
                 key = (note.code, note.message, note.line)
                 if key not in seen:
                     seen.add(key)
+                    if note.code == _IN_FUNCTION:
+                        in_function.append(len(notes))
                     notes.append(Diagnostic(note.code, note.severity, note.message, Origin(file, note.line)))
         for note in lexer.file_notes:
             notes.append(Diagnostic(note.code, note.severity, note.message, Origin(file, note.line)))
+    for index in in_function:
+        notes[index] = _function_note(notes[index], functions, text)
     for name, (index, lines) in unset.items():
         used = sorted(set(lines))
         where = f"line {used[0]}" if len(used) == 1 else "lines " + ", ".join(map(str, used))
