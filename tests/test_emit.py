@@ -197,3 +197,18 @@ def test_two_volumes_with_one_kubernetes_name_keep_separate_claims() -> None:
     bb = by_kind(result.objects, "Deployment")["bb"]["spec"]["template"]["spec"]["volumes"]
     assert aa == {"my-data", "my-data-2"} and bb[0]["persistentVolumeClaim"]["claimName"] == "my-data"
     assert any(d.code == "claim-renamed" for d in result.report.diagnostics)
+
+
+def test_pods_stop_as_docker_stop_stops_the_container() -> None:
+    """Docker (and Compose) kill 10 s after the stop signal unless --stop-timeout says otherwise; the kubelet
+    waits 30 s: every pod gets Docker's figure, a Pod of several containers the longest."""
+    result = convert("docker run -d --name plain nginx:1.27\n"
+                     "docker run -d --name slow --stop-timeout 45 nginx:1.27\n"
+                     "docker run -d --name app nginx:1.27\n"
+                     "docker run -d --name side --network container:app --stop-timeout 3 busybox:1.36 sleep 1d\n"
+                     "docker run --rm --name once busybox:1.36 true\n")
+    deployments = by_kind(result.objects, "Deployment")
+    grace = {name: d["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] for name, d in deployments.items()}
+    assert grace == {"plain": 10, "slow": 45, "app": 10}  # app's Pod: app 10 s, its sidecar 3 s
+    (job,) = by_kind(result.objects, "Job").values()
+    assert job["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 10

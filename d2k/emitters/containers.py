@@ -230,16 +230,19 @@ def security_context(c: Container, report: Report, options: EmitOptions) -> Obj:
 
 
 FOREVER = 86400  # --stop-timeout -1 waits forever; Kubernetes has no unlimited grace period: a day
+# `docker stop` (and Compose) sends SIGKILL 10 s after the stop signal unless --stop-timeout says otherwise;
+# the kubelet's default is 30 s. A process that ignores SIGTERM (a shell as PID 1) would take three times as
+# long to stop on every rollout
+DOCKER_STOP_TIMEOUT = 10
 
 
-def grace_period(members: list[Container], report: Report) -> int | None:
-    """terminationGracePeriodSeconds from --stop-timeout (the longest of the Pod's containers).
+def grace_period(members: list[Container], report: Report) -> int:
+    """terminationGracePeriodSeconds: Docker's stop timeout of each container (--stop-timeout, else Docker's
+    10 s), the longest of the Pod's.
 
     A negative timeout is Docker's "wait forever"; Kubernetes would read -1 as 1 s: a day instead, reported.
     """
-    timeouts = [c.stop_timeout for c in members if c.stop_timeout is not None]
-    if not timeouts:
-        return None
+    timeouts = [DOCKER_STOP_TIMEOUT if c.stop_timeout is None else c.stop_timeout for c in members]
     for c in members:
         if c.stop_timeout is not None and c.stop_timeout < 0:
             report.add("stop-timeout-forever", Severity.APPROXIMATED,

@@ -202,9 +202,7 @@ def pod_spec(
     security = pod_security(members, report)
     if security:
         spec["securityContext"] = security
-    grace = grace_period(members, report)
-    if grace is not None:
-        spec["terminationGracePeriodSeconds"] = grace
+    spec["terminationGracePeriodSeconds"] = grace_period(members, report)
     selector = _node_selector(main)
     if selector:
         spec["nodeSelector"] = selector

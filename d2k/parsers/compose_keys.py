@@ -452,7 +452,7 @@ _KEYS: dict[str, Key] = {
     "shm_size": custom(_memory("--shm-size"), "a memory emptyDir at /dev/shm with sizeLimit (without Docker's "
                        "noexec, nosuid, nodev)", Fate.APPROXIMATED),
     "stdin_open": custom(_stdin, "containers[].stdin"),
-    "stop_grace_period": custom(_stop_grace_period, "terminationGracePeriodSeconds"),
+    "stop_grace_period": custom(_stop_grace_period, "terminationGracePeriodSeconds (without it, Compose's 10 s)"),
     "stop_signal": via("--stop-signal", "Kubernetes sends SIGTERM", Fate.NOT_CARRIED),
     "storage_opt": via("--storage-opt", "no storage driver options in Kubernetes", Fate.NOT_CARRIED),
     "sysctls": via("--sysctl", "spec.securityContext.sysctls"),
