@@ -70,7 +70,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 
 from d2k.errors import InputError
@@ -111,6 +111,7 @@ _ALLEXPORT = " allexport"
 _FUNCTION_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_.:-]*")
 _EMPTY_PARENS = lazy(r"[ \t]*\)")
 _IN_FUNCTION = "in-function"
+_NAME_RUN = lazy(r"[\w.:-]+")  # a word as far as a function name goes (the characters _FUNCTION_NAME allows)
 # characters that can only begin a word (never a comment, operator, redirection or line end)
 _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_./'\"$")
 # programs that run a here-document fed to them as a script
@@ -622,17 +623,26 @@ class _Lexer(_Expander):
 # --------------------------------------------------------------------------- entry point
 
 
-def _function_note(placeholder: Diagnostic, functions: _Functions, text: str) -> Diagnostic:
+def _mentions(text: str, names: Iterable[str]) -> dict[str, set[int]]:
+    """The lines where each name appears as a word, in one pass over the text (whatever the number of names)."""
+    wanted = set(names)
+    found: dict[str, set[int]] = {name: set() for name in wanted}
+    for number, line in enumerate(text.split("\n"), 1):
+        for word in _NAME_RUN.findall(line):
+            if word in wanted:
+                found[word].add(number)
+    return found
+
+
+def _function_note(placeholder: Diagnostic, functions: _Functions, mentions: dict[str, set[int]]) -> Diagnostic:
     """A docker command in a function's body: where the shell runs it, or that it never does.
 
     Calls are the commands that run the name, and, so that "never calls" is only said when true, any
     other place the name appears as a word (`ID=$(start_db)`, `eval`, a dispatcher's table)."""
     name = placeholder.message
     defined = functions.defined.get(name, 0)
-    mentions = {text.count("\n", 0, m.start()) + 1
-                for m in re.finditer(rf"(?<![\w.:-]){re.escape(name)}(?![\w.:-])", text)}
     body = range(defined, functions.ends.get(name, defined) + 1)  # its own words, a recursive call: not calls
-    calls = sorted(line for line in set(functions.calls.get(name, [])) | mentions if line not in body)
+    calls = sorted(line for line in set(functions.calls.get(name, [])) | mentions.get(name, set()) if line not in body)
     where = f"inside function {name} (line {defined})"
     if calls:
         at = f"line {calls[0]}" if len(calls) == 1 else "lines " + ", ".join(map(str, calls))
@@ -696,8 +706,9 @@ def extract(text: str, file: str, *, variables: Mapping[str, str] | None = None,
                     notes.append(Diagnostic(note.code, note.severity, note.message, Origin(file, note.line)))
         for note in lexer.file_notes:
             notes.append(Diagnostic(note.code, note.severity, note.message, Origin(file, note.line)))
+    mentions = _mentions(text, functions.defined) if in_function else {}
     for index in in_function:
-        notes[index] = _function_note(notes[index], functions, text)
+        notes[index] = _function_note(notes[index], functions, mentions)
     for name, (index, lines) in unset.items():
         used = sorted(set(lines))
         where = f"line {used[0]}" if len(used) == 1 else "lines " + ", ".join(map(str, used))
