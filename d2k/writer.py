@@ -357,18 +357,15 @@ class Outputs:
     """The files a run will write, checked all together before any is written (and stdout after them).
 
     Each output option adds one entry with `add(check, write)`: `check()` raises InputError for a
-    path it cannot write; `write()` writes and returns notes for stderr. `run()` checks every entry,
-    then writes every entry: a bad --report path leaves no --out folder, and nothing on stdout.
+    path it cannot write; `write()` writes and returns notes for stderr. The run calls `check()` (every
+    entry), validates the objects, then `write()` (every entry): a bad --report path leaves no --out
+    folder, and nothing on stdout.
     """
 
     entries: list[tuple[Callable[[], object], Callable[[], list[str]]]] = field(default_factory=list)
 
     def add(self, check: Callable[[], object], write: Callable[[], list[str]]) -> None:
         self.entries.append((check, write))
-
-    def run(self) -> list[str]:
-        self.check()
-        return self.write()
 
     def check(self) -> None:
         for check, _write in self.entries:
