@@ -289,7 +289,8 @@ def from_commands(
 
         text, name = _read_input(file)
         options = _options(convert, convert.part_of or _default_part_of(name))
-        return _finish(convert_text(text, name, options=options), [name], convert, options.k8s_version)
+        settler = _settler(convert, options.k8s_version)
+        return _finish(convert_text(text, name, options=options, settle=settler), [name], convert, settler)
 
     _guard(run, convert.debug)
 
@@ -314,8 +315,9 @@ def from_running(
             raise InputError("--var gives variables to a script: it applies to from-commands, not from-running")
         graph, rep = _engine_graph(names, all_, filter_, project, quiet=convert.quiet)
         options = _options(convert, convert.part_of or project or "")
-        return _finish(convert_graph(graph, report=rep, options=options), ["engine"], convert, options.k8s_version,
-                       read=[])
+        settler = _settler(convert, options.k8s_version)
+        return _finish(convert_graph(graph, report=rep, options=options, settle=settler), ["engine"], convert,
+                       settler, read=[])
 
     _guard(run, convert.debug)
 
@@ -344,10 +346,11 @@ def from_compose(
             from d2k.core import convert_compose
 
             options = _options(convert, convert.part_of or project_name)
+            settler = _settler(convert, options.k8s_version)
         except BaseException:
             loading.cancel()
             raise
-        return _finish(convert_compose(loading, options=options), None, convert, options.k8s_version)
+        return _finish(convert_compose(loading, options=options, settle=settler), None, convert, settler)
 
     _guard(run, convert.debug)
 
@@ -579,7 +582,16 @@ def _read_input(file: str) -> tuple[str, str]:
         raise InputError(f"not UTF-8 text (byte 0x{data[err.start]:02x}): save the file as UTF-8", name, line) from None
 
 
-def _finish(result: Any, inputs: list[str] | None, convert: Convert, k8s_version: str, *,
+def _settler(convert: Convert, k8s_version: str) -> Any:
+    """Each object is checked as it is made; its YAML is written then and only what is still read of it kept,
+    unless an output needs the whole objects (JSON, Kustomize, Helm)."""
+    from d2k.settle import Settler
+
+    whole = convert.output is Output.json or convert.kustomize is not None or convert.helm is not None
+    return Settler(k8s_version, text=not whole)
+
+
+def _finish(result: Any, inputs: list[str] | None, convert: Convert, settler: Any, *,
             read: list[str] | None = None) -> int:
     """Validate, check every planned output, write them, then stdout: a failed run writes nothing.
 
@@ -598,7 +610,7 @@ def _finish(result: Any, inputs: list[str] | None, convert: Convert, k8s_version
     del result
     outputs = _planned_outputs(objects, report, inputs if read is None else read, convert)
     outputs.check()  # a refused output path ends the run before anything else happens (the schema cache included)
-    _check_output(objects, k8s_version)
+    _check_output(settler)
     notes = outputs.write()
     if convert.out is None and convert.kustomize is None and convert.helm is None:
         if convert.output is Output.json:
@@ -630,7 +642,8 @@ def _planned_outputs(objects: list[dict[str, Any]], report: str, read: list[str]
         private = render.secret_files(objects, {k: v for k, v in files.items() if k != "kustomization.yaml"})
         outputs.add(lambda: plan_folder(out, files, force=convert.force, inputs=read),
                     lambda: write_folder(out, files, force=convert.force, private=private, inputs=read))
-    app = objects[0]["metadata"]["labels"].get("app.kubernetes.io/part-of", "") if objects else ""
+    # settled objects (d2k.settle) keep only their name: Kustomize and Helm, which read the labels, get whole ones
+    app = objects[0]["metadata"].get("labels", {}).get("app.kubernetes.io/part-of", "") if objects else ""
     if convert.kustomize is not None:
         from d2k.emitters.kustomize import kustomize_tree
 
@@ -679,11 +692,9 @@ def _helm_paths(helm: Path) -> tuple[Path, Path]:
     return folder, folder.parent / SECRET_VALUES
 
 
-def _check_output(objects: list[dict[str, Any]], k8s_version: str) -> None:
+def _check_output(settler: Any) -> None:
     """d2k checks its own output as the API server would: a failure is d2k's bug, not the user's."""
-    from d2k.validate import validate_objects
-
-    problems = validate_objects(objects, k8s_version)
+    problems = settler.check()
     if problems:
         raise InternalError("d2k produced an invalid object: " + problems[0].render())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from d2k.emitters.kubernetes import EmitOptions, emit
@@ -10,6 +11,8 @@ from d2k.infer import Inference, infer
 from d2k.model import Graph
 from d2k.records import dataclass, field
 from d2k.report import Report
+
+Settle = Callable[[dict[str, Any]], dict[str, Any]]
 
 if TYPE_CHECKING:
     from d2k.emitters.ingress import IngressOptions
@@ -40,10 +43,11 @@ class Result:
 
 
 def convert_text(text: str, file: str, *, options: Options, base_dir: str | None = None,
-                 folder: str | None = None) -> Result:
+                 folder: str | None = None, settle: Settle | None = None) -> Result:
     """`docker run` lines (plain, script or Markdown) -> Kubernetes objects and the report.
 
-    `folder`: what `$(pwd)`/`$PWD` name (default: base_dir made absolute, the input's folder).
+    `folder`: what `$(pwd)`/`$PWD` name (default: base_dir made absolute, the input's folder); `settle`:
+    see convert_graph.
     """
     from d2k.parsers.docker_run import parse_text
 
@@ -51,10 +55,10 @@ def convert_text(text: str, file: str, *, options: Options, base_dir: str | None
     # `$(pwd)` in the input is the folder it sits in (the current folder for stdin): absolute, as a shell has it
     parsed = parse_text(text, file, base_dir=base, variables=options.variables,
                         folder=folder if folder is not None else os.path.abspath(base))
-    return convert_graph(parsed.graph, report=parsed.report, options=options)
+    return convert_graph(parsed.graph, report=parsed.report, options=options, settle=settle)
 
 
-def convert_compose(request: Any, *, options: Options) -> Result:
+def convert_compose(request: Any, *, options: Options, settle: Settle | None = None) -> Result:
     """A Compose project (a d2k.parsers.compose_loader Request, or a Loading already started) -> objects, report."""
     from d2k.parsers.compose import parse_compose
 
@@ -64,17 +68,22 @@ def convert_compose(request: Any, *, options: Options) -> Result:
         from d2k.records import replace
 
         options = replace(options, part_of=dns1123_label(parsed.project, "d2k"))
-    result = convert_graph(parsed.graph, report=parsed.report, options=options)
+    result = convert_graph(parsed.graph, report=parsed.report, options=options, settle=settle)
     result.inputs = parsed.files
     return result
 
 
-def convert_graph(graph: Graph, *, report: Report, options: Options) -> Result:
-    """The shared back half of from-commands and from-running: inference, then emitters."""
+def convert_graph(graph: Graph, *, report: Report, options: Options, settle: Settle | None = None) -> Result:
+    """The shared back half of from-commands and from-running: inference, then emitters.
+
+    `settle` (a d2k.settle.Settler) is given each object once it is final and what it returns is kept in
+    the result's objects; without it, the objects are whole and unchecked."""
+    graph.seal()
     infer(graph, inference_of(report, options))
     emit_options = emit_options_of(options)
-    objects = emit(graph, report, emit_options)
-    objects += _traffic_objects(graph, report, emit_options, options)
+    objects = emit(graph, report, emit_options, settle)
+    traffic = _traffic_objects(graph, report, emit_options, options)
+    objects += map(settle, traffic) if settle else traffic
     return Result(objects, report, graph)
 
 

@@ -296,7 +296,7 @@ def image_volumes(graph: Graph, inf: Inference) -> None:
         added = [p for p in paths if p.rstrip("/") not in mounted]
         if not added:
             continue
-        c.mounts.extend(Mount("volume", p) for p in added)
+        c.mounts = [*c.mounts, *(Mount("volume", p) for p in added)]  # a sealed Container's lists are shared
         inf.report.add("image-volume", Severity.INFO,
                        f"VOLUME {', '.join(added)} of the image (catalog): an emptyDir, as Docker makes an anonymous "
                        f"volume; mount a named volume there (-v NAME:PATH) to keep the data in a PVC",

@@ -8,6 +8,7 @@ The exit code is derived from the report, never decided ad hoc.
 from __future__ import annotations
 
 from enum import StrEnum
+from sys import intern
 
 from d2k.model import Fate, Origin
 from d2k.records import dataclass, field
@@ -60,7 +61,8 @@ class Report:
         origin: Origin | None = None,
         container: str | None = None,
     ) -> None:
-        self.diagnostics.append(Diagnostic(code, severity, message, origin, container))
+        # the same note recurs container after container ("a Deployment restarts it..."): one string for all
+        self.diagnostics.append(Diagnostic(code, severity, intern(message), origin, container))
 
     def extend(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics.extend(diagnostics)

@@ -106,8 +106,20 @@ def load_slim(schema_root: Path, directory: str, filename: str) -> Any:
     except (OSError, ValueError, RecursionError):
         pass  # absent, unreadable or corrupt: rebuilt from the package below
     schema = slim(json.loads(source.read_bytes()))
-    _write_atomically(cached, json.dumps({"source": stamp, "schema": schema}, separators=(",", ":")))
+    _PENDING.append((cached, stamp, schema))
     return schema
+
+
+# Slim schemas made in this run, written to the cache by write_pending once the run's checks are done: a
+# run that stops before (a refused output path) leaves nothing behind, not even a cache.
+_PENDING: list[tuple[Path, list[int], Any]] = []
+
+
+def write_pending() -> None:
+    """Keep the slim schemas this run made for the next runs (an unwritable cache is skipped)."""
+    while _PENDING:
+        cached, stamp, schema = _PENDING.pop()
+        _write_atomically(cached, json.dumps({"source": stamp, "schema": schema}, separators=(",", ":")))
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -20,6 +20,7 @@ import binascii
 import ipaddress
 import json
 import re
+import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import lru_cache, wraps
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,7 @@ DEFAULT_K8S_VERSION = "1.34"
 Obj = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One thing the API server would reject, located by kind/name and field path."""
 
@@ -315,7 +316,7 @@ _TEMPLATE_KINDS = {"Deployment", "Job", "ReplicaSet", "StatefulSet", "DaemonSet"
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _PodTemplate:
     """A pod spec inside an object: where it sits, its spec and its labels."""
 
@@ -1335,52 +1336,97 @@ OBJECT_RULES: tuple[tuple[ObjectRule, frozenset[str] | None], ...] = (
 SetFinding = tuple[Obj, str, str]
 
 
-@dataclass
-class _Set:
-    """The objects under validation, with pod templates indexed by label once, not per Service."""
+class _Pod:
+    """What the set rules read of one pod template: its object (or the object's stand-in), labels, the
+    ports its containers expose and what it references."""
 
-    objects: list[Obj]
-    templates: list[tuple[Obj, _PodTemplate]] = dc_field(default_factory=list)
-    by_label: dict[tuple[str, str, Any], set[int]] = dc_field(default_factory=dict)
-    ports: list[set[tuple[str, Any, str]]] = dc_field(default_factory=list)
+    __slots__ = ("obj", "labels", "ports", "refs")
 
-    def __post_init__(self) -> None:
-        for obj in self.objects:
-            tpl = _pod_template(obj)
-            if tpl is None:
+    def __init__(self, obj: Obj, tpl: _PodTemplate, same: dict[Any, Any]) -> None:
+        self.obj = obj
+        self.labels = tpl.labels
+        exposed: dict[tuple[str, Any, str], None] = {}
+        for path, container in _containers(tpl):
+            if ".ephemeralContainers[" in path:
                 continue
-            index = len(self.templates)
-            self.templates.append((obj, tpl))
-            for key, value in tpl.labels.items():
-                if isinstance(value, Hashable):
-                    self.by_label.setdefault((_ns(obj), str(key), value), set()).add(index)
-            exposed: set[tuple[str, Any, str]] = set()
-            for path, container in _containers(tpl):
-                if ".ephemeralContainers[" in path:
-                    continue
-                for port in _l(container.get("ports")):
-                    port = _d(port)
-                    protocol = _str(port.get("protocol")) or "TCP"
-                    for key in ("name", "containerPort"):
-                        if isinstance(port.get(key), Hashable):
-                            exposed.add((key, port.get(key), protocol))
-            self.ports.append(exposed)
+            for port in _l(container.get("ports")):
+                port = _d(port)
+                protocol = _str(port.get("protocol")) or "TCP"
+                for key in ("name", "containerPort"):
+                    if isinstance(port.get(key), Hashable):
+                        fact = (key, port.get(key), protocol)
+                        exposed[same.setdefault(fact, fact)] = None
+        self.ports = tuple(exposed)  # a few facts each, shared between templates (`same`): small and quick to scan
+        self.refs = tuple(_references(tpl))
+
+
+def stand_in(obj: Obj, make: Callable[[Obj], Obj] = dict) -> Obj:
+    """What the set rules (SetView), the report and the findings read of an object once SetView.add has taken
+    it in, built by `make`: of a workload, ConfigMap or Secret its apiVersion, kind, name and namespace (no pod
+    spec, no data); of the other kinds (Services, claims, volumes, policies, Ingresses: small) a copy."""
+    kind = obj.get("kind")
+    if kind in _POD_KINDS or kind in _DATA_KINDS:
+        meta = _d(obj.get("metadata"))
+        return make({"apiVersion": obj.get("apiVersion"), "kind": kind,
+                     "metadata": {key: meta[key] for key in ("name", "namespace") if key in meta}})
+    return make(obj)
+
+
+class SetView:
+    """The objects under validation as the set rules read them, added one at a time (`add`).
+
+    A pod template is read once into a _Pod (labels, exposed ports, references) and a ConfigMap's or
+    Secret's keys into `keys`; of the object itself the rules need no more than stand_in keeps."""
+
+    def __init__(self, objects: Iterable[Obj] = ()) -> None:
+        self.objects: list[Obj] = []
+        self.templates: list[_Pod] = []
+        self.keys: dict[tuple[str, str, str], set[str]] = {}  # (kind, namespace, name) of a ConfigMap or Secret
+        self._by_label: dict[tuple[str, str, Any], set[int]] | None = None
+        self._same: dict[Any, Any] = {}
+        for obj in objects:
+            self.add(obj)
+
+    def add(self, obj: Obj, kept: Obj | None = None) -> None:
+        """Take in one object; `kept` (stand_in's) stands for it in the findings, when the caller keeps only that."""
+        kind = obj.get("kind")
+        kept = obj if kept is None else kept
+        tpl = _pod_template(obj) if kind in _POD_KINDS else None
+        if tpl is not None:
+            self.templates.append(_Pod(kept, tpl, self._same))
+        elif kind in _DATA_KINDS:
+            self.keys[(str(kind), _ns(obj), _name(obj))] = _keys(obj)
+        self.objects.append(kept)
+        self._by_label = None
+
+    @property
+    def by_label(self) -> dict[tuple[str, str, Any], set[int]]:
+        """(namespace, label key, value) -> the pod templates that carry it, indexed once asked for."""
+        if self._by_label is None:
+            self._by_label = {}
+            for index, pod in enumerate(self.templates):
+                ns = _ns(pod.obj)
+                for key, value in pod.labels.items():
+                    if isinstance(value, Hashable):
+                        self._by_label.setdefault((ns, str(key), value), set()).add(index)
+        return self._by_label
 
     def selected(self, service: Obj) -> list[int]:
         """Indexes of the pod templates a Service's selector picks, in its namespace."""
         selector = _d(_d(service.get("spec")).get("selector"))
         chosen: set[int] | None = None
+        by_label = self.by_label
         for key, value in selector.items():
             if not isinstance(value, Hashable):
                 return []
-            hits = self.by_label.get((_ns(service), str(key), value), set())
+            hits = by_label.get((_ns(service), str(key), value), set())
             chosen = hits if chosen is None else chosen & hits
             if not chosen:
                 return []
         return sorted(chosen or ())
 
 
-def rule_unique_objects(view: _Set) -> Iterator[SetFinding]:
+def rule_unique_objects(view: SetView) -> Iterator[SetFinding]:
     """Two objects of one kind, namespace and name: the second would overwrite the first."""
     seen: set[tuple[str, str, str]] = set()
     for obj in view.objects:
@@ -1392,7 +1438,7 @@ def rule_unique_objects(view: _Set) -> Iterator[SetFinding]:
         seen.add(key)
 
 
-def rule_service_selects_pods(view: _Set) -> Iterator[SetFinding]:
+def rule_service_selects_pods(view: SetView) -> Iterator[SetFinding]:
     """A Service's selector must select some pod template in the set, or it has no endpoints."""
     for obj in view.objects:
         if obj.get("kind") != "Service":
@@ -1406,7 +1452,7 @@ def rule_service_selects_pods(view: _Set) -> Iterator[SetFinding]:
 SELECTS_JOB = "d2k.io/selects-job"  # the annotation that says a Service is meant to select a Job's Pods
 
 
-def rule_service_selects_job(view: _Set) -> Iterator[SetFinding]:
+def rule_service_selects_job(view: SetView) -> Iterator[SetFinding]:
     """A Job's Pods finish and are not replaced: a Service selecting them is a mistake unless it says it is meant."""
     for obj in view.objects:
         if obj.get("kind") != "Service" or not _d(_d(obj.get("spec")).get("selector")):
@@ -1414,14 +1460,14 @@ def rule_service_selects_job(view: _Set) -> Iterator[SetFinding]:
         if _d(_d(obj.get("metadata")).get("annotations")).get(SELECTS_JOB) == "true":
             continue
         for index in view.selected(obj):
-            job = view.templates[index][0]
+            job = view.templates[index].obj
             if job.get("kind") in ("Job", "CronJob"):
                 yield (obj, "spec.selector",
                        f"Invalid value: selects the Pods of {job.get('kind')}/{_name(job)}, which finish and are not "
                        f"replaced; annotate the Service {SELECTS_JOB}: \"true\" if that is meant")
 
 
-def rule_service_target_ports(view: _Set) -> Iterator[SetFinding]:
+def rule_service_target_ports(view: SetView) -> Iterator[SetFinding]:
     """Every targetPort (number or name, with protocol) is a containerPort of each pod template selected."""
     for obj in view.objects:
         if obj.get("kind") != "Service" or not _d(_d(obj.get("spec")).get("selector")):
@@ -1435,8 +1481,8 @@ def rule_service_target_ports(view: _Set) -> Iterator[SetFinding]:
                 continue
             key = "name" if isinstance(target, str) else "containerPort"
             for index in selected:
-                if (key, target, protocol) not in view.ports[index]:
-                    pod_obj = view.templates[index][0]
+                if (key, target, protocol) not in view.templates[index].ports:
+                    pod_obj = view.templates[index].obj
                     yield (
                         obj,
                         f"spec.ports[{i}].targetPort",
@@ -1447,7 +1493,7 @@ def rule_service_target_ports(view: _Set) -> Iterator[SetFinding]:
                     )
 
 
-def rule_unique_node_ports(view: _Set) -> Iterator[SetFinding]:
+def rule_unique_node_ports(view: SetView) -> Iterator[SetFinding]:
     """A nodePort is opened on every node, so two Services cannot both claim it."""
     owner: dict[int, Obj] = {}
     for obj in view.objects:
@@ -1468,7 +1514,7 @@ def rule_unique_node_ports(view: _Set) -> Iterator[SetFinding]:
                 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Ref:
     """A reference from a pod spec to a ConfigMap, Secret or PVC and the keys it needs from it."""
 
@@ -1527,28 +1573,28 @@ def _keys(obj: Obj) -> set[str]:
     return keys
 
 
-def rule_references(view: _Set) -> Iterator[SetFinding]:
+def rule_references(view: SetView) -> Iterator[SetFinding]:
     """Every ConfigMap, Secret (and key) and PVC a pod spec needs is in the set, else the pod never starts."""
-    targets = {
-        (str(o.get("kind")), _ns(o), _name(o)): o
-        for o in view.objects
-        if o.get("kind") in ("ConfigMap", "Secret", "PersistentVolumeClaim")
-    }
-    for obj, tpl in view.templates:
-        for ref in _references(tpl):
+    claims = {(_ns(o), _name(o)) for o in view.objects if o.get("kind") == "PersistentVolumeClaim"}
+    for pod in view.templates:
+        obj = pod.obj
+        for ref in pod.refs:
             if not ref.name:
                 continue  # reported by the schema or rule_env
-            target = targets.get((ref.kind, _ns(obj), ref.name))
-            if target is None:
+            if ref.kind == "PersistentVolumeClaim":
+                if (_ns(obj), ref.name) not in claims:
+                    yield obj, ref.path, f"Not found: {ref.kind}/{ref.name} is not in the set"
+                continue
+            present = view.keys.get((ref.kind, _ns(obj), ref.name))
+            if present is None:
                 yield obj, ref.path, f"Not found: {ref.kind}/{ref.name} is not in the set"
                 continue
-            present = _keys(target)
             for key, path in ref.keys:
                 if key and key not in present:
                     yield obj, path, f"Not found: {ref.kind}/{ref.name} has no key {key!r}"
 
 
-def rule_volume_binding(view: _Set) -> Iterator[SetFinding]:
+def rule_volume_binding(view: SetView) -> Iterator[SetFinding]:
     """A claim that names its PersistentVolume (volumeName) binds only if the PV in the set fits it: the same
     storage class ("" on both), its access modes, enough capacity, a claimRef (if any) naming it, one claim each."""
     volumes = {_name(o): o for o in view.objects if o.get("kind") == "PersistentVolume"}
@@ -1579,7 +1625,7 @@ def rule_volume_binding(view: _Set) -> Iterator[SetFinding]:
             yield pv, "spec.claimRef", f"Invalid value: reserved for {ref.get('namespace')}/{ref.get('name')}, not {where}"
 
 
-SetRule = Callable[[_Set], Iterable[SetFinding]]
+SetRule = Callable[[SetView], Iterable[SetFinding]]
 
 SET_RULES: tuple[SetRule, ...] = (
     rule_unique_objects,
@@ -1636,38 +1682,56 @@ def validate_objects(objects: list[dict[str, Any]], k8s_version: str = DEFAULT_K
     list means the set can be applied as is.
     """
     version = _parse_version(k8s_version)
-    _forget_templates()
     _forget_names()
-    try:
-        return _validate(objects, version)
-    finally:
-        _forget_templates()
-        _forget_names()
-
-
-def _validate(objects: list[dict[str, Any]], version: tuple[int, int]) -> list[Problem]:
-    from d2k import validate_network  # a rule family of its own: NetworkPolicy and Ingress
-
     flat, problems = _flatten(objects)
-    table = OBJECT_RULES + validate_network.OBJECT_RULES
-    by_kind: dict[Any, list[ObjectRule]] = {}
     for obj in flat:
-        for path, message in _schema_problems(obj, version):
-            problems.append(_problem(obj, path, message))
-        kind = obj.get("kind")
-        rules = by_kind.get(kind) if isinstance(kind, str) else None
-        if rules is None:
-            rules = [rule for rule, kinds in table if kinds is None or kind in kinds]
-            if isinstance(kind, str):
-                by_kind[kind] = rules
+        problems += object_problems(obj, version)
+    return problems + set_problems(SetView(flat), version)
+
+
+def object_problems(obj: Obj, version: tuple[int, int]) -> list[Problem]:
+    """What the API server finds in this one object on its own: its schema (layer 1) and the rules for its
+    kind (layer 2). `version` as parse_version gives it."""
+    problems = [_problem(obj, path, message) for path, message in _schema_problems(obj, version)]
+    kind = obj.get("kind")
+    rules = _RULES_BY_KIND.get(kind) if isinstance(kind, str) else None
+    if rules is None:
+        from d2k import validate_network  # a rule family of its own: NetworkPolicy and Ingress
+
+        table = OBJECT_RULES + validate_network.OBJECT_RULES
+        rules = tuple(rule for rule, kinds in table if kinds is None or kind in kinds)
+        if isinstance(kind, str):
+            _RULES_BY_KIND[kind] = rules
+    try:
         for rule in rules:
             for path, message in rule(obj, version):
                 problems.append(_problem(obj, path, message))
-    view = _Set(flat)
-    for set_rule in SET_RULES + validate_network.SET_RULES:
-        for obj, path, message in set_rule(view):
-            problems.append(_problem(obj, path, message))
+    finally:
+        _TEMPLATES.clear()  # the last object's template stays at hand (_LAST_TEMPLATE) for SetView.add
     return problems
+
+
+_RULES_BY_KIND: dict[str, tuple[ObjectRule, ...]] = {}
+
+
+def set_problems(view: SetView, version: tuple[int, int]) -> list[Problem]:
+    """What only the whole set shows (layer 3): duplicates, Services that select nothing, missing references."""
+    from d2k import validate_network
+
+    problems: list[Problem] = []
+    try:
+        for set_rule in SET_RULES + validate_network.SET_RULES:
+            for obj, path, message in set_rule(view):
+                problems.append(_problem(obj, path, message))
+    finally:
+        _forget_templates()
+        _forget_names()
+    if "d2k.schema_check" in sys.modules:  # the checks are done: the schemas they compiled are kept for next time
+        sys.modules["d2k.schema_check"].write_pending()
+    return problems
+
+
+parse_version = _parse_version
 
 
 # ---------------------------------------------------------------------------

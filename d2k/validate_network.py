@@ -16,6 +16,7 @@ from d2k.validate import (
     Finding,
     Obj,
     SetFinding,
+    SetView,
     _d,
     _int,
     _int_or_port_name,
@@ -24,7 +25,6 @@ from d2k.validate import (
     _name,
     _ns,
     _selector_matches,
-    _Set,
     _str,
     dns1035_label,
     dns1123_subdomain,
@@ -194,11 +194,11 @@ def rule_ingress(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
 OBJECT_RULES = ((rule_network_policy, frozenset({"NetworkPolicy"})), (rule_ingress, frozenset({"Ingress"})))
 
 
-def _selects(view: _Set, namespace: str, selector: Obj) -> bool:
-    return any(_ns(obj) == namespace and _selector_matches(selector, tpl.labels) for obj, tpl in view.templates)
+def _selects(view: SetView, namespace: str, selector: Obj) -> bool:
+    return any(_ns(pod.obj) == namespace and _selector_matches(selector, pod.labels) for pod in view.templates)
 
 
-def rule_network_policy_selects_pods(view: _Set) -> Iterator[SetFinding]:
+def rule_network_policy_selects_pods(view: SetView) -> Iterator[SetFinding]:
     """A policy's podSelector, and each same-namespace peer's, must pick pods of the set: else it guards nothing.
 
     An empty selector (every pod of the namespace) and peers with a namespaceSelector (other
@@ -221,7 +221,7 @@ def rule_network_policy_selects_pods(view: _Set) -> Iterator[SetFinding]:
                                "Not found: no pod template in the set matches it")
 
 
-def rule_ingress_backends(view: _Set) -> Iterator[SetFinding]:
+def rule_ingress_backends(view: SetView) -> Iterator[SetFinding]:
     """Every Ingress backend names a Service of the set (same namespace) and a port that Service has."""
     services = {(_ns(o), _name(o)): o for o in view.objects if o.get("kind") == "Service"}
     for obj in view.objects:

@@ -117,13 +117,16 @@ def test_bad_options_and_paths_are_one_line_and_exit_2(args: list[str]) -> None:
 
 INVALID_OUTPUT = """
 import sys
-import d2k.validate
-from d2k.validate import validate_objects
+import d2k.emitters.kubernetes as emitter
 
-def strict(objects, *args, **kwargs):
-    return validate_objects([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "BAD"}}])
+made = emitter.service
 
-d2k.validate.validate_objects = strict
+def bad_service(*args, **kwargs):
+    service = made(*args, **kwargs)
+    service["metadata"]["name"] = "BAD"
+    return service
+
+emitter.service = bad_service
 sys.argv = ["d2k", *sys.argv[1:]]
 from d2k.cli import main
 main()

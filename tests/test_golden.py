@@ -14,7 +14,8 @@ import pytest
 from d2k.core import Options, convert_text
 from d2k.emitters.output import to_yaml
 from d2k.emitters.report import render_reach, render_text, to_json
-from d2k.validate import validate_objects
+from d2k.settle import Settler
+from d2k.validate import DEFAULT_K8S_VERSION, validate_objects
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(p for p in (ROOT / "samples").iterdir() if p.is_file() and not p.name.startswith("."))
@@ -25,15 +26,30 @@ SAMPLES_FOLDER = "/home/user/d2k/samples"
 def outputs(sample: Path) -> dict[str, str]:
     """What `d2k from-commands samples/X` prints, by channel (paths relative, as a user runs it)."""
     name = f"samples/{sample.name}"
-    # `$(pwd)` is the input's folder; a fixed one here, so the files do not depend on where d2k is checked out
-    result = convert_text(sample.read_text(encoding="utf-8"), name, options=Options(part_of=sample.stem),
-                          base_dir=str(sample.parent), folder=SAMPLES_FOLDER)
-    return channels(result, [name])
+
+    def convert(settle: Settler | None) -> Any:
+        # `$(pwd)` is the input's folder; a fixed one here, so the files do not depend on where d2k is checked out
+        return convert_text(sample.read_text(encoding="utf-8"), name, options=Options(part_of=sample.stem),
+                            base_dir=str(sample.parent), folder=SAMPLES_FOLDER, settle=settle)
+
+    return whole_and_settled(convert, [name])
+
+
+def whole_and_settled(convert: Any, inputs: list[str] | None) -> dict[str, str]:
+    """The files of a golden case, from whole objects; the CLI settles each object as it is made (d2k.settle)
+    and must print the very same (here with every document but the Secrets' in the spool)."""
+    whole = convert(None)
+    assert validate_objects(whole.objects) == []
+    produced = channels(whole, whole.inputs if inputs is None else inputs)
+    settler = Settler(DEFAULT_K8S_VERSION, text=True, spool_after=0)
+    settled = convert(settler)
+    assert settler.check() == []
+    assert channels(settled, settled.inputs if inputs is None else inputs) == produced
+    return produced
 
 
 def channels(result: Any, inputs: list[str]) -> dict[str, str]:
-    """The manifests and both reports of a valid result, as the files of a golden case."""
-    assert validate_objects(result.objects) == []
+    """The manifests and both reports of a result, as the files of a golden case."""
     return {
         "manifests.yaml": to_yaml(result.objects),
         "report.txt": render_text(result.report, result.graph, result.objects) + render_reach(result.objects),
@@ -78,9 +94,9 @@ def compose_outputs(folder: str, args: list[str], monkeypatch: pytest.MonkeyPatc
         monkeypatch.delenv(variable, raising=False)
     files = [f"tests/compose/{folder}/{args[k + 1]}" for k, a in enumerate(args) if a == "-f"]
     profiles = [args[k + 1] for k, a in enumerate(args) if a == "--profile"]
-    result = convert_compose(Request(tuple(files), tuple(profiles), directory=f"tests/compose/{folder}"),
-                             options=Options())
-    return {name: text.replace(str(ROOT), "$ROOT") for name, text in channels(result, result.inputs).items()}
+    request = Request(tuple(files), tuple(profiles), directory=f"tests/compose/{folder}")
+    produced = whole_and_settled(lambda settle: convert_compose(request, options=Options(), settle=settle), None)
+    return {name: text.replace(str(ROOT), "$ROOT") for name, text in produced.items()}
 
 
 @pytest.mark.parametrize("case", compose_cases(), ids=[c[0] for c in compose_cases()])

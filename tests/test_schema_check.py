@@ -46,6 +46,7 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test its own cache directory, and no compiled release carried over from another test."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     schema_check.release.cache_clear()
+    schema_check._PENDING.clear()
     _fast_validator.cache_clear()
     yield tmp_path / "cache"
     schema_check.release.cache_clear()
@@ -342,6 +343,8 @@ def test_first_run_writes_the_cache_and_the_next_reads_it(private_cache: Path) -
     assert path.is_relative_to(private_cache / "d2k")
     assert not path.exists()
     fresh = schema_check.load_slim(root, directory, schema_check.DEFS_FILE)
+    assert not path.exists()  # kept for write_pending: a run refused before its checks end leaves no cache
+    schema_check.write_pending()
     assert path.exists() and oct(path.stat().st_mode & 0o777) == "0o644"
     assert not list(path.parent.glob(".*.tmp"))
     held = json.loads(path.read_bytes())
@@ -352,6 +355,7 @@ def test_first_run_writes_the_cache_and_the_next_reads_it(private_cache: Path) -
     assert {k: v for k, v in again["$defs"].items() if k != "io.k8s.api.core.v1.Marker"} == fresh["$defs"]
     assert schema_check.cache_path(root, directory, filename).exists() is False
     schema_check.load_slim(root, directory, filename)
+    schema_check.write_pending()
     assert schema_check.cache_path(root, directory, filename).exists()
 
 
@@ -361,6 +365,7 @@ def test_a_corrupt_cache_falls_back_to_the_package_and_heals(damage: str) -> Non
     directory = _shipped()[(1, 30)]
     path = schema_check.cache_path(root, directory, schema_check.DEFS_FILE)
     good = schema_check.load_slim(root, directory, schema_check.DEFS_FILE)
+    schema_check.write_pending()
     text = path.read_text()
     broken = {
         "truncated": text[: len(text) // 2],
@@ -371,6 +376,7 @@ def test_a_corrupt_cache_falls_back_to_the_package_and_heals(damage: str) -> Non
     }[damage]
     path.write_text(broken, encoding="latin-1")
     assert schema_check.load_slim(root, directory, schema_check.DEFS_FILE) == good
+    schema_check.write_pending()
     assert json.loads(path.read_bytes())["schema"] == good  # rewritten
     obj = golden_objects()[0]
     assert verdicts(obj, (1, 30)) == (True, True)
@@ -383,6 +389,7 @@ def test_an_unwritable_cache_is_skipped(private_cache: Path) -> None:
     try:
         for obj in golden_objects()[:5]:
             assert verdicts(obj, (1, 37)) == (True, True)
+        schema_check.write_pending()
         assert not (private_cache / "d2k").exists()
     finally:
         private_cache.chmod(0o700)
@@ -394,6 +401,7 @@ def test_a_cache_dir_that_is_a_file_is_skipped(private_cache: Path) -> None:
     (private_cache / "d2k").write_text("not a folder")
     for obj in golden_objects()[:5]:
         assert verdicts(obj, (1, 37)) == (True, True)
+    schema_check.write_pending()
     assert (private_cache / "d2k").read_text() == "not a folder"
 
 

@@ -7,6 +7,7 @@ What cannot be expressed is reported, in the user's Docker words, never dropped 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from d2k.emitters.common import KEY as _KEY
@@ -70,8 +71,12 @@ class _Pod:
     init_containers: list[Obj] = field(default_factory=list)
 
 
-def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
-    """All objects for the graph, sorted by kind then name: the order `kubectl apply` is happy with."""
+def emit(graph: Graph, report: Report, options: EmitOptions, settle: Callable[[Obj], Obj] | None = None) -> list[Obj]:
+    """All objects for the graph, sorted by kind then name: the order `kubectl apply` is happy with.
+
+    `settle` (a d2k.settle.Settler) is given each object once nothing here changes it any more, and what it
+    returns is kept: a large conversion then never holds every whole object at once."""
+    keep = settle or _as_is
     objects: list[Obj] = []
     claims = storage_plan(graph, report)
     files = sorted(graph.files.items(), key=lambda kv: (kv[1].secret, kv[1].name))
@@ -79,15 +84,27 @@ def emit(graph: Graph, report: Report, options: EmitOptions) -> list[Obj]:
         taken = {n for k, n in claims.data_names.items() if graph.files[k].secret == f.secret}
         claims.data_names[key] = unique(dns1123_label(f.name, "data"), taken)
     shared = _alias_labels(graph)
+    held: list[Obj] = []  # workloads whose volumes a Compose secret or config may still rename (_data_objects)
     for root, members in _pods(graph).items():
-        objects.extend(_workload_objects(graph, root, members, report, options, claims, shared.get(root, {})))
+        made = _workload_objects(graph, root, members, report, options, claims, shared.get(root, {}))
+        if files:
+            held.extend(made)
+        else:
+            objects.extend(map(keep, made))
     report_shared_claims(claims, report)
-    objects.extend(claims.objects())
-    objects.extend(_data_objects(files, claims.data_names, objects, report, options))
-    objects.extend(service(plan, graph, options) for plan in graph.services)
+    objects.extend(map(keep, claims.objects()))
+    data = _data_objects(files, claims.data_names, [*objects, *held], report, options)
+    objects.extend(map(keep, held))
+    del held
+    objects.extend(map(keep, data))
+    objects.extend(keep(service(plan, graph, options)) for plan in graph.services)
     if options.namespace:
-        objects.append(namespace(options))
+        objects.append(keep(namespace(options)))
     return sorted(objects, key=lambda o: (KIND_ORDER.index(o["kind"]), o["metadata"]["name"]))
+
+
+def _as_is(obj: Obj) -> Obj:
+    return obj
 
 
 def _pods(graph: Graph) -> dict[str, list[Container]]:

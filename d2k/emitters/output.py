@@ -47,18 +47,40 @@ def _represent_str(dumper: Any, value: str) -> Any:
 _Dumper.add_representer(str, _represent_str)
 
 
+class Written(dict):  # type: ignore[type-arg]
+    """An object whose YAML document is already written, itself cut down to what is still read of it
+    (d2k.settle): to_yaml, write_yaml and to_files use the document; to_json needs whole objects.
+
+    `held` is the document, or where `source` (a d2k.settle.Settler) keeps it; None until it is written."""
+
+    __slots__ = ("held", "source")
+    held: str | int | None
+    source: Any
+
+    @property
+    def text(self) -> str:
+        held = self.held
+        if held is None:
+            self.source.finish()
+            held = self.held
+        return held if type(held) is str else self.source.read(held)  # type: ignore[no-any-return, arg-type]
+
+
 def to_yaml(objects: list[dict[str, Any]]) -> str:
     """Multi-document YAML, keys in the order the builders chose, byte-identical from run to run."""
-    return "".join(_document(obj) for obj in objects)
+    return "".join(document(obj) for obj in objects)
 
 
 def write_yaml(objects: list[dict[str, Any]], write: Callable[[str], Any]) -> None:
     """The same text as to_yaml, one document at a time: a large conversion never holds it all twice."""
     for obj in objects:
-        write(_document(obj))
+        write(document(obj))
 
 
-def _document(obj: dict[str, Any]) -> str:
+def document(obj: dict[str, Any]) -> str:
+    """One object's YAML document, `---` line included."""
+    if type(obj) is Written:
+        return obj.text
     lines = ["---\n"]
     if _mapping(obj, 0, lines):
         return "".join(lines)
@@ -184,6 +206,8 @@ def _sequence(items: list[Any], indent: int, out: list[str]) -> bool:
 
 
 def to_json(objects: list[dict[str, Any]]) -> str:
+    if any(type(obj) is Written for obj in objects):
+        raise TypeError("to_json needs whole objects: settle them with text=False")
     return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -100,7 +100,7 @@ def _container(name: str, svc: dict[str, Any], project: dict[str, Any], sources:
             ctx.say(Fate.NOT_CARRIED, f"{key} is unknown to d2k: not carried")
         else:
             row.handler(c, value, ctx)
-        c.flags.append(FlagUse(key, origin.text, origin, ctx.fate, "; ".join(ctx.notes)))
+        c.flags.append(FlagUse(key, origin, ctx.fate, "; ".join(ctx.notes)))
     _settle(c)
     return c
 

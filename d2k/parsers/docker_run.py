@@ -497,7 +497,7 @@ class _RunReader:
         except ValueError as err:
             raise InputError(f"invalid value for {long}: {err}", self.file, word.line) from None
         self.last[long] = value
-        self.container.flags.append(FlagUse(long, origin.text, origin, ctx.fate, ctx.note))
+        self.container.flags.append(FlagUse(long, origin, ctx.fate, ctx.note))
 
 
 # The same flags recur line after line (`--restart always`, `-e TZ=UTC`): each distinct spelling is

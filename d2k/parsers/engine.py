@@ -172,7 +172,7 @@ class Facts:
         row = TABLE.long.get(flag.removeprefix("--"))
         default_fate, default_note = (row.fate, row.doc) if row else (Fate.MAPPED, "")
         origin = self.origin(text)
-        self.flags.append(FlagUse(flag, text, origin, fate or default_fate, note or default_note))
+        self.flags.append(FlagUse(flag, origin, fate or default_fate, note or default_note))
         return origin
 
 

@@ -7,6 +7,7 @@ text.py reads commands (operators, redirections, assignments) and Markdown lives
 from __future__ import annotations
 
 import re
+from sys import intern
 
 from d2k.errors import InputError
 from d2k.patterns import lazy
@@ -196,7 +197,7 @@ class _Expander:
             run = _PLAIN.match(src, self.pos)
             if run and (run.end() == n or src[run.end()] in _WORD_END) and not run.group().startswith("~"):
                 self.pos = run.end()
-                return [run.group()]
+                return [intern(run.group())]  # words recur line after line (-d, nginx:1.25): the model keeps one
         fields = _Fields()
         plain = _FRAGMENT_PLAIN if fragment else _PLAIN
         if word_start and src.startswith("~", self.pos):

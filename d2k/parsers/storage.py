@@ -130,7 +130,7 @@ def _config_note(kind: str, read_only: bool, count: int, holder: str) -> str:
 def _renote(c: Container, origin: Origin, fate: Fate, note: str) -> None:
     for j, use in enumerate(c.flags):
         if use.origin is origin:
-            c.flags[j] = FlagUse(use.flag, use.text, use.origin, fate, note)
+            c.flags[j] = FlagUse(use.flag, use.origin, fate, note)
 
 
 def copy_into(words: tuple[Word, ...], origin: Origin, graph: Graph, report: Report, base_dir: str) -> None:
