@@ -30,17 +30,21 @@ TARGET_GROWTH = 1.1  # a phase may take at most 1.1x the input ratio (11x time f
 
 
 def child(source: str, out: str) -> None:
-    """Run the phases of `d2k from-commands` in this process; print their seconds as JSON."""
+    """Run the phases of `d2k from-commands` in this process; print their seconds as JSON.
+
+    As in the CLI, each object is settled (d2k.settle) as the emitter makes it: its own checks and its part
+    of the set's facts count as validation, its YAML document and where it is kept as writing, the rest of
+    emitting as emit; validation ends with the set rules, writing with the output file."""
     import gc
 
     gc.disable()  # as the CLI does
+    from d2k import settle
     from d2k.core import Options, emit_options_of, inference_of
     from d2k.emitters.kubernetes import emit
     from d2k.emitters.output import write_yaml
     from d2k.infer import infer
     from d2k.parsers import docker_run
     from d2k.parsers.text import extract
-    from d2k.validate import validate_objects
 
     text = Path(source).read_text(encoding="utf-8")
     options = Options()
@@ -52,6 +56,9 @@ def child(source: str, out: str) -> None:
         seconds[phase] = seconds.get(phase, 0.0) + time.perf_counter() - start
         return value
 
+    def within(phase: str, func):  # type: ignore[no-untyped-def]
+        return lambda *args, **kwargs: timed(phase, func, *args, **kwargs)
+
     extraction = timed("lex", extract, text, source)
     original = docker_run.extract
     docker_run.extract = lambda *_args, **_kwargs: extraction  # the read phase reuses the lexed commands
@@ -59,9 +66,22 @@ def child(source: str, out: str) -> None:
         parsed = timed("read", docker_run.parse_text, text, source, base_dir=str(Path(source).parent))
     finally:
         docker_run.extract = original
+    parsed.graph.seal()
     timed("infer", infer, parsed.graph, inference_of(parsed.report, options))
-    objects = timed("emit", emit, parsed.graph, parsed.report, emit_options_of(options))
-    problems = timed("validate", validate_objects, objects, options.k8s_version)
+    settle.object_problems = within("validate", settle.object_problems)  # type: ignore[assignment]
+    settle.SetView.add = within("validate", settle.SetView.add)  # type: ignore[method-assign]
+    settle.document = within("write", settle.document)  # type: ignore[assignment]
+    settle.Settler._hold = within("write", settle.Settler._hold)  # type: ignore[method-assign]
+    settler = settle.Settler(options.k8s_version, text=True)
+
+    def emit_all():  # type: ignore[no-untyped-def]
+        made = emit(parsed.graph, parsed.report, emit_options_of(options), settler)
+        settler.finish()  # the last batch
+        return made
+
+    objects = timed("emit", emit_all)
+    seconds["emit"] -= seconds["validate"] + seconds["write"]  # what settling took inside emit is counted there
+    problems = timed("validate", settler.check)
     if problems:
         raise SystemExit(f"invalid output: {problems[0].render()}")
     with open(out, "w", encoding="utf-8") as handle:
