@@ -470,10 +470,12 @@ def _loopback_plan(c: Container, published: list[Port], graph: Graph, inf: Infer
     name = dns1035_label(c.name)
     for p in loopback:
         local = p.host_port or p.container_port
+        reach = (f"reach it with kubectl port-forward service/{name} {local}:{p.container_port}" if p.protocol == "tcp"
+                 else f"reach it from a Pod of the cluster (kubectl port-forward carries TCP only, not {p.protocol})")
         inf.report.add("loopback-port", Severity.APPROXIMATED,
-                       f"port {p.container_port} was published on {p.host_ip} only (reachable from that host alone): "
-                       f"not on a node port; Service {name} (ClusterIP) has it; reach it with "
-                       f"kubectl port-forward service/{name} {local}:{p.container_port}", p.origin or c.origin, c.name)
+                       f"port {p.container_port}{'' if p.protocol == 'tcp' else '/' + p.protocol} was published on "
+                       f"{p.host_ip} only (reachable from that host alone): not on a node port; Service {name} "
+                       f"(ClusterIP) has it; {reach}", p.origin or c.origin, c.name)
     if not loopback:
         return None
     ports = tuple(ServicePort(p.container_port, p.container_port, p.protocol) for p in loopback)
@@ -497,15 +499,16 @@ def _external_plan(c: Container, published: list[Port], name: str, inf: Inferenc
         node_port = None
         if p.host_port:
             holder = inf.node_ports.setdefault(p.host_port, c.name) if p.host_port in NODE_PORT_RANGE else None
+            shown = p.host_port if p.protocol == "tcp" else f"{p.host_port}/{p.protocol}"
             if holder == c.name:
                 node_port = p.host_port
             elif holder is not None:
                 inf.report.add("node-port-taken", Severity.APPROXIMATED,
-                               f"host port {p.host_port} is already the node port of {holder}: the cluster picks "
+                               f"host port {shown} is already the node port of {holder}: the cluster picks "
                                "another one here", p.origin or c.origin, c.name)
             else:
                 inf.report.add("node-port-range", Severity.APPROXIMATED,
-                               f"host port {p.host_port} is outside 30000-32767: the cluster picks the "
+                               f"host port {shown} is outside 30000-32767: the cluster picks the "
                                "node port", p.origin or c.origin, c.name)
         ports.append(ServicePort(port, p.container_port, p.protocol, node_port))
     return ServicePlan(name, c.name, kind, tuple(_dedupe(ports)), "published")

@@ -259,7 +259,9 @@ def test_notes_say_how_to_reach_each_external_service(tmp_path: Path, helm: str)
     text = notes("--set", "vote.service.type=LoadBalancer", "--set", "db.service.type=NodePort",
                  "--set", "result.service.type=ClusterIP")  # fmt: skip
     assert "kubectl get svc vote -n default --watch" in text and "minikube service db -n default --url" in text
-    assert "kubectl port-forward -n default svc/result 4141:4141" in text
+    assert "kubectl port-forward -n default svc/result 4141:4141, then 127.0.0.1:4141" in text
+    text = notes("--set", "result.service.ports.http=80")  # only root may listen on 80 here: forwarded from 8080
+    assert "kind: kubectl port-forward -n default svc/result 8080:80, then 127.0.0.1:8080" in text
 
 
 def test_chart_is_deterministic_and_generic_over_kinds() -> None:

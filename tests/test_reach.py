@@ -151,3 +151,37 @@ def test_a_name_two_containers_are_linked_as_is_still_one_service() -> None:
     result = convert("docker run -d --name pg1 postgres\ndocker run -d --name pg2 postgres\n"
                      "docker run -d --name aa --link pg1:db example/a\ndocker run -d --name bb --link pg2:db example/b\n")
     assert codes(result, "pg2")["service-conflict"][0] is Severity.NOT_CARRIED
+
+
+def test_the_kind_hint_forwards_each_tcp_port_to_a_free_local_port_and_names_what_it_cannot_carry() -> None:
+    from d2k.emitters.report import render_reach
+
+    result = convert("docker run -d --name dns -p 53:53/udp -p 53:53 -p 80:80 -p 8080:8080 -p 8053:8053 "
+                     "-p 127.0.0.1:5353:5353/udp coredns/coredns:1.11.1\n")
+    reach = render_reach(result.objects)
+    # 53 -> 8053 is taken by the Service's own 8053, so 8054; 80 -> 8080 likewise taken, so 8081
+    assert ("    kind:     kubectl port-forward service/dns-external 8054:53 8081:80 8053:8053 8080:8080, then "
+            "localhost:8054 (53/udp: kubectl port-forward carries TCP only; map the node port with extraPortMappings "
+            "in the kind cluster's config)\n") in reach
+    assert "  dns-external: NodePort, port 53/udp -> the node port the cluster picked" in reach
+    notes = codes(result, "dns")
+    assert any(d.message.startswith("host port 53/udp is outside 30000-32767") for d in result.report.diagnostics)
+    _severity, loopback = notes["loopback-port"]
+    assert "port 5353/udp was published on 127.0.0.1 only" in loopback and "carries TCP only, not udp" in loopback
+    assert "kubectl port-forward service" not in loopback
+
+
+def test_a_udp_only_service_has_no_port_forward_command() -> None:
+    from d2k.emitters.report import render_reach
+
+    reach = render_reach(convert("docker run -d --name dns -p 53:53/udp coredns/coredns:1.11.1\n").objects)
+    assert "    kind:     53/udp: kubectl port-forward carries TCP only; map the node port with extraPortMappings" in reach
+    assert "port-forward service/" not in reach
+
+
+def test_a_published_udp_port_left_cluster_ip_says_port_forward_cannot_reach_it() -> None:
+    result = convert("docker run -d --name dns -p 53:53/udp -p 8080:80 coredns/coredns:1.11.1\n",
+                     expose_type="ClusterIP")
+    messages = [d.message for d in result.report.diagnostics if d.code == "cluster-ip-published"]
+    assert any("-p 53:53/udp" in m and "carries TCP only, not udp" in m for m in messages), messages
+    assert any("-p 8080:80" in m and "kubectl port-forward service/dns 8080:8080" in m for m in messages)

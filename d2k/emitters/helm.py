@@ -153,21 +153,29 @@ value is a value). Missing, the install stops and says what to pass; helm lint o
 
 {{{{/*
 How to reach one Service from outside, for its type; an internal one (ClusterIP in the plain output) only
-once a value made it external. Called by NOTES.txt with name, type, port, namespace and internal.
+once a value made it external. Called by NOTES.txt with name, type, port, protocol, namespace and internal.
 */}}}}
 {{{{- define "{chart}.access" -}}}}
 {{{{- if or (not .internal) (ne .type "ClusterIP") }}}}
 
+{{{{- /* a port below 1024 needs root to listen on here: it is forwarded from 8000 + port */}}}}
+{{{{- $local := int .port }}}}
+{{{{- if lt $local 1024 }}}}{{{{ $local = add 8000 $local }}}}{{{{ end }}}}
+{{{{- $forward := printf "kubectl port-forward -n %s svc/%s %d:%d, then 127.0.0.1:%d" .namespace .name (int $local) (int .port) (int $local) }}}}
+{{{{- if ne .protocol "TCP" }}}}
+{{{{- $forward = printf "kubectl port-forward carries TCP only: reach port %v/%s from a Pod of the cluster" .port .protocol }}}}
+{{{{- end }}}}
+
 {{{{ .name }}}} ({{{{ .type }}}}, port {{{{ .port }}}}):
 {{{{- if eq .type "NodePort" }}}}
   minikube: minikube service {{{{ .name }}}} -n {{{{ .namespace }}}} --url
-  kind: kubectl port-forward -n {{{{ .namespace }}}} svc/{{{{ .name }}}} {{{{ .port }}}}:{{{{ .port }}}}, then 127.0.0.1:{{{{ .port }}}}
+  kind: {{{{ $forward }}}}
   any cluster: kubectl get svc {{{{ .name }}}} -n {{{{ .namespace }}}} -o jsonpath='{{.spec.ports[0].nodePort}}', then <node address>:<that port>
 {{{{- else if eq .type "LoadBalancer" }}}}
   kubectl get svc {{{{ .name }}}} -n {{{{ .namespace }}}} --watch, then <EXTERNAL-IP>:{{{{ .port }}}} once it has one
   (minikube gives one with `minikube tunnel`, kind with cloud-provider-kind)
 {{{{- else }}}}
-  kubectl port-forward -n {{{{ .namespace }}}} svc/{{{{ .name }}}} {{{{ .port }}}}:{{{{ .port }}}}, then 127.0.0.1:{{{{ .port }}}}
+  {{{{ $forward }}}}
 {{{{- end }}}}
 {{{{- end }}}}
 {{{{- end }}}}

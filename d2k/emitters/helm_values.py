@@ -339,8 +339,10 @@ def _access(obj: Obj, path: tuple[str, ...], chart: str) -> str:
     first = obj["spec"]["ports"][0]
     port = ref((*path, "ports", camel(first["name"]) if first.get("name") else "port1"))
     internal = "true" if obj["spec"]["type"] == "ClusterIP" else "false"
+    protocol = quote_go(first.get("protocol", "TCP"))
     return (f'{{{{- include "{chart}.access" (dict "name" {quote_go(obj["metadata"]["name"])} '
-            f'"type" {ref((*path, "type"))} "port" {port} "namespace" $.Release.Namespace "internal" {internal}) }}}}')
+            f'"type" {ref((*path, "type"))} "port" {port} "protocol" {protocol} "namespace" $.Release.Namespace '
+            f'"internal" {internal}) }}}}')
 
 
 def _relabel(obj: Obj) -> Obj:

@@ -129,7 +129,9 @@ def report_unexposed(graph: Graph, report: Report, options: IngressOptions) -> N
     routed = {(r.plan.name, r.port.port) for r in routes(graph, options)}
     for plan, port, why in published(graph):
         if plan.type == "ClusterIP" and (plan.name, port.port) not in routed:
+            reach = (f"reach it with kubectl port-forward service/{plan.name} {port.port}:{port.port}"
+                     if port.protocol == "tcp" else
+                     f"reach it from a Pod of the cluster (kubectl port-forward carries TCP only, not {port.protocol})")
             report.add("cluster-ip-published", Severity.APPROXIMATED,
-                       f"{why}: a ClusterIP Service (--expose-type ClusterIP) and no Ingress rule: reach it with "
-                       f"kubectl port-forward service/{plan.name} {port.port}:{port.port}",
+                       f"{why}: a ClusterIP Service (--expose-type ClusterIP) and no Ingress rule: {reach}",
                        graph.containers[plan.container].origin, plan.container)

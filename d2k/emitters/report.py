@@ -71,14 +71,17 @@ def render_reach(objects: list[dict[str, Any]]) -> str:
             if (name, port["port"]) in hosts:
                 lines.append(f"  {name}: Ingress, {hosts[name, port['port']]} (point the host at the Ingress "
                              f"controller's address: kubectl{ns} get ingress)")
+            tcp = port.get("protocol", "TCP") == "TCP"
+            shown = port["port"] if tcp else f"{port['port']}/{port['protocol'].lower()}"
             if spec["type"] == "NodePort":
                 node_port = port.get("nodePort")
-                how = (f"http://<node-ip>:{node_port}" if node_port else
+                how = ((f"http://<node-ip>:{node_port}" if tcp else f"<node-ip>:{node_port} ({port['protocol']})")
+                       if node_port else
                        f"the node port the cluster picked: kubectl{ns} get service {name} "
                        "-o jsonpath='{.spec.ports[*].nodePort}'")
-                lines.append(f"  {name}: NodePort, port {port['port']} -> {how}")
+                lines.append(f"  {name}: NodePort, port {shown} -> {how}")
             elif spec["type"] == "LoadBalancer":
-                lines.append(f"  {name}: LoadBalancer, port {port['port']} -> kubectl{ns} get service {name} "
+                lines.append(f"  {name}: LoadBalancer, port {shown} -> kubectl{ns} get service {name} "
                              "(EXTERNAL-IP)")
         if spec["type"] in ("NodePort", "LoadBalancer"):
             lines.extend(_cluster_hints(name, ns, spec))
@@ -103,14 +106,40 @@ def _ingress_hosts(objects: list[dict[str, Any]]) -> dict[tuple[str, int], str]:
 
 def _cluster_hints(name: str, ns: str, spec: dict[str, Any]) -> list[str]:
     """The commands that reach an external Service on minikube, on kind (no node ports on the host) and a cloud."""
-    forwards = " ".join(f"{p['port'] if p['port'] >= 1024 else 8000 + p['port']}:{p['port']}" for p in spec["ports"])
-    first = forwards.split(":", 1)[0]
+    forwards, other = port_forwards(spec["ports"])
     cloud = (f"kubectl{ns} get service {name}: its EXTERNAL-IP, once the cloud has assigned one"
              if spec["type"] == "LoadBalancer" else
              "a node's EXTERNAL-IP (kubectl get nodes -o wide) and the node port, opened in the firewall")
+    unforwarded = (f"{', '.join(other)}: kubectl port-forward carries TCP only; map the node port with "
+                   "extraPortMappings in the kind cluster's config")
+    if forwards:
+        first = forwards[0].split(":", 1)[0]
+        kind = f"kubectl{ns} port-forward service/{name} {' '.join(forwards)}, then localhost:{first}"
+        kind += f" ({unforwarded})" if other else ""
+    else:
+        kind = unforwarded
     return [f"    minikube: minikube service {name}{ns} --url",
-            f"    kind:     kubectl{ns} port-forward service/{name} {forwards}, then localhost:{first}",
+            f"    kind:     {kind}",
             f"    cloud:    {cloud}"]
+
+
+def port_forwards(ports: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """`local:port` for each TCP port of a Service, for kubectl port-forward, and the ports it cannot carry (UDP,
+    SCTP: `53/udp`). A port from 1024 up keeps its number on this machine; a lower one, which only root may
+    listen on, becomes 8000 + port, moved on past any local port already taken (80 and 8080 both forwarded)."""
+    tcp = [p["port"] for p in ports if p.get("protocol", "TCP") == "TCP"]
+    other = [f"{p['port']}/{p['protocol'].lower()}" for p in ports if p.get("protocol", "TCP") != "TCP"]
+    taken = {port for port in tcp if port >= 1024}
+    forwards = []
+    for port in tcp:
+        local = port
+        if port < 1024:
+            local = 8000 + port
+            while local in taken:
+                local += 1
+            taken.add(local)
+        forwards.append(f"{local}:{port}")
+    return forwards, other
 
 
 def to_json(report: Report, graph: Graph, objects: list[dict[str, Any]], inputs: list[str]) -> str:
