@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from d2k.patterns import lazy
 
 CREDENTIAL_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE")
@@ -63,3 +65,67 @@ def is_credential_file(name: str, data: bytes) -> bool:
         if sep and value.strip() and " " not in key.strip() and is_credential(key.strip(), value):
             return True
     return any(is_credential_value(word) for word in text.split())
+
+
+# Flags of a command line whose value is a credential though their name holds none of CREDENTIAL_WORDS
+# (redis-server's --requirepass and --masterauth, --pass, --passphrase).
+ARGUMENT_CREDENTIALS = frozenset({"requirepass", "masterauth", "pass", "passphrase"})
+_FLAG_VALUE = lazy(r"(--?[A-Za-z][A-Za-z0-9_.-]*)=(.+)$", re.S)
+_FLAG = lazy(r"--?[A-Za-z][A-Za-z0-9_.-]*$")
+_TOKEN = lazy(r"""(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"])+""")  # a script's words, quotes kept whole
+
+
+def is_credential_flag(flag: str) -> bool:
+    """`--requirepass`, `--db-password`, `--api-key`: a command-line flag whose value is a credential."""
+    name = flag.lstrip("-")
+    return name.lower() in ARGUMENT_CREDENTIALS or is_credential_name(name.replace("-", "_").replace(".", "_"))
+
+
+def argument_credentials(words: list[str]) -> list[tuple[int, int, int, str]]:
+    """Where credentials sit in an argv: (word, start, end, what) for each, `what` the flag that gives it
+    (`--requirepass`) or `url` for the password of a URL (`redis://:pw@cache`). A word with blanks (the
+    script of `sh -c`) is read token by token. `--flag=VALUE` and `--flag VALUE` count; a value that is a
+    path (`--key /etc/tls.key`: the file is the secret, not its name) or a variable (`$PASSWORD`) does not."""
+    found: list[tuple[int, int, int, str]] = []
+    for i, word in enumerate(words):
+        if any(ch.isspace() for ch in word):  # a script: its tokens, each with the one after it
+            tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(word)]
+            for k, (start, token) in enumerate(tokens):
+                after = tokens[k + 1][1] if k + 1 < len(tokens) else None
+                for in_next, a, b, what in _token_credentials(token, after, quoted=True):
+                    base = tokens[k + 1][0] if in_next else start
+                    found.append((i, base + a, base + b, what))
+        else:
+            after = words[i + 1] if i + 1 < len(words) else None
+            for in_next, a, b, what in _token_credentials(word, after, quoted=False):
+                found.append((i + 1 if in_next else i, a, b, what))
+    return found
+
+
+def _token_credentials(token: str, after: str | None, *, quoted: bool) -> list[tuple[bool, int, int, str]]:
+    """The credential spans of one token: (in the token after it?, start, end, what)."""
+    pair = _FLAG_VALUE.match(token)
+    if pair and is_credential_flag(pair.group(1)):
+        a, b = _value_span(pair.group(2), quoted)
+        return [(False, pair.start(2) + a, pair.start(2) + b, pair.group(1))] if a < b else []
+    if _FLAG.match(token) and is_credential_flag(token) and after is not None and not after.startswith("-"):
+        a, b = _value_span(after, quoted)
+        return [(True, a, b, token)] if a < b else []
+    lead = len(token) - len(token.lstrip("'\""))
+    url = _URL_PASSWORD.match(token[lead:])
+    if url:
+        head = url.group(0)
+        return [(False, lead + head.rindex(":") + 1, lead + len(head) - 1, "url")]
+    return []
+
+
+def _value_span(value: str, quoted: bool) -> tuple[int, int]:
+    """The part of a flag's value that is the credential: inside its quotes in a script; nothing for a path
+    or a variable."""
+    a, b = 0, len(value)
+    if quoted and b >= 2 and value[0] in "'\"" and value[-1] == value[0]:
+        a, b = 1, b - 1
+    inner = value[a:b]
+    if not inner or inner.startswith(("/", "./", "~/", "$", "-")):
+        return 0, 0
+    return a, b

@@ -30,6 +30,13 @@ PLANTED = {
     "plantedVar-88": "MYSQL_ROOT_PASSWORD",  # reaches docker run through a shell variable
     "plantedEnvFile-42": "SMTP_PASSWORD",  # from an --env-file
 }
+# value -> the variable d2k passes it in: credentials in a command line move to the Secret too
+PLANTED_ARGS = {
+    "plantedArg-31": "D2K_ARG_REQUIREPASS",  # redis-server --requirepass VALUE
+    "plantedArg-32": "D2K_ARG_MASTERAUTH",  # --masterauth=VALUE
+    "plantedArgUrl-33": "D2K_ARG_URL_PASSWORD",  # a URL's password inside an sh -c script
+    "plantedArg 34": "D2K_ARG_PASSWORD",  # --password "VALUE" quoted inside the script
+}
 # a label named like a credential: kept out of the report; see the final report of issue 5 for
 # the manifests (the emitter copies labels into metadata as they are)
 PLANTED_LABEL = "plantedLabel-77"
@@ -42,6 +49,8 @@ docker run -d --name db --network backend -e DB_PASSWORD=plantedS3cr3t-xyz -e MY
 docker run -d --name api --network backend -p 8080:80 -e API_TOKEN=plantedTok3n-abc \\
   -e DATABASE_URL=postgres://u:plantedUrlPw-q1@db/x --env-file app.env \\
   -e AWS_SECRET_ACCESS_KEY=plantedAws-55 -e GITHUB_TOKEN -e HOME_URL=$UNSET_URL nginx
+docker run -d --name cache --network backend redis:7 redis-server --requirepass plantedArg-31 --masterauth=plantedArg-32
+docker run --rm --name job --network backend postgres:16 sh -c 'psql postgres://u:plantedArgUrl-33@db/x --password "plantedArg 34"'
 """
 ENV_FILE = "SMTP_PASSWORD=plantedEnvFile-42\nSMTP_HOST=mail\n"
 
@@ -61,7 +70,7 @@ def planted(tmp_path: Path) -> Path:
 
 
 def _leaks(text: str, values: Any = None) -> list[str]:
-    return [v for v in (values if values is not None else [*PLANTED, PLANTED_LABEL]) if v in text]
+    return [v for v in (values if values is not None else [*PLANTED, *PLANTED_ARGS, PLANTED_LABEL]) if v in text]
 
 
 def _outside_secrets(objects: list[dict[str, Any]]) -> str:
@@ -85,6 +94,11 @@ def test_yaml_stdout_text_report_and_json_report(planted: Path) -> None:
         for value, name in PLANTED.items()
     }
     assert _leaks(_outside_secrets(objects), PLANTED) == []
+    assert {value: _secret_data(objects).get(name) for value, name in PLANTED_ARGS.items()} == {
+        value: value for value in PLANTED_ARGS}
+    assert _leaks(_outside_secrets(objects), PLANTED_ARGS) == []
+    assert "$(D2K_ARG_REQUIREPASS)" in done.stdout
+    assert "the value of --requirepass in the command line is a credential: it is in Secret cache-secret" in done.stderr
     config_maps = [o for o in objects if o["kind"] == "ConfigMap"]
     assert config_maps and _leaks(json.dumps(config_maps)) == []
     assert "PLAIN" in done.stdout and "visible" in done.stdout  # plain values stay inline
@@ -97,13 +111,13 @@ def test_yaml_stdout_text_report_and_json_report(planted: Path) -> None:
 def test_json_output_out_folder_and_debug(planted: Path) -> None:
     done = _d2k("from-commands", "run.sh", "-o", "json", "--debug", cwd=planted.parent)
     assert done.returncode == 0 and _leaks(done.stderr) == []
-    assert _leaks(_outside_secrets(json.loads(done.stdout)["items"]), PLANTED) == []
+    assert _leaks(_outside_secrets(json.loads(done.stdout)["items"]), [*PLANTED, *PLANTED_ARGS]) == []
     done = _d2k("from-commands", "run.sh", "--out", "k8s", "--debug", cwd=planted.parent)
     assert done.returncode == 0 and done.stdout == "" and _leaks(done.stderr) == []
     files = {p.name: p.read_text(encoding="utf-8") for p in (planted.parent / "k8s").iterdir()}
     secrets = {name for name, text in files.items() if "kind: Secret" in text}
     assert secrets and all(name.endswith("-secret.yaml") for name in secrets)
-    assert {name: _leaks(text, PLANTED) for name, text in files.items() if name not in secrets} == {
+    assert {name: _leaks(text, [*PLANTED, *PLANTED_ARGS]) for name, text in files.items() if name not in secrets} == {
         name: [] for name in files if name not in secrets
     }
 

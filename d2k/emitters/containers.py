@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from d2k.emitters.common import quantity_bytes
 from d2k.model import Container, Graph, Origin
 from d2k.names import port_name
+from d2k.patterns import lazy
 from d2k.report import Report, Severity
 from d2k.runtime import docker_health_argv, escape
+from d2k.secrets import argument_credentials
 
 if TYPE_CHECKING:
     from d2k.emitters.kubernetes import EmitOptions
@@ -35,22 +37,57 @@ def pod_security(members: list[Container], report: Report) -> Obj:
     return security
 
 
-def process(c: Container) -> Obj:
+def process(c: Container, moved: list[tuple[str, str, str]] | None = None, taken: set[str] | None = None) -> Obj:
     """`command`/`args` that start the process Docker started, every literal `$` escaped for the kubelet.
 
     `--entrypoint ""` resets the image ENTRYPOINT and CMD: what followed the image is the whole argv,
     so it is the `command` (an empty `command` would mean "the image's ENTRYPOINT" to Kubernetes).
     Docker refuses `--entrypoint ""` with nothing after the image, so that case never reaches here.
+
+    With `moved`, a credential in the command line (d2k.secrets.argument_credentials: `--requirepass X`, a
+    URL's password) becomes `$(D2K_ARG_...)`, which the kubelet replaces with the same text from the
+    container's environment; `moved` receives (variable, value, what) for the caller's Secret, the
+    variable's name not among `taken`.
     """
+    def words(argv: list[str]) -> list[str]:
+        return _hidden(argv, moved, taken if taken is not None else set()) if moved is not None else \
+            [escape(w) for w in argv]
+
     out: Obj = {}
     if c.entrypoint == []:
         if c.command:
-            out["command"] = [escape(w) for w in c.command]
+            out["command"] = words(c.command)
         return out
     if c.entrypoint is not None:
-        out["command"] = [escape(w) for w in c.entrypoint]
+        out["command"] = words(c.entrypoint)
     if c.command:
-        out["args"] = [escape(w) for w in c.command]
+        out["args"] = words(c.command)
+    return out
+
+
+_NOT_NAME = lazy(r"[^A-Za-z0-9_]")
+
+
+def _hidden(argv: list[str], moved: list[tuple[str, str, str]], taken: set[str]) -> list[str]:
+    spans: dict[int, list[tuple[int, int, str]]] = {}
+    for i, start, end, what in argument_credentials(argv):
+        spans.setdefault(i, []).append((start, end, what))
+    out = []
+    for i, word in enumerate(argv):
+        pieces, at = [], 0
+        for start, end, what in sorted(spans.get(i, ())):
+            if start < at:
+                continue  # overlapping spans: the first one already holds it
+            stem = "URL_PASSWORD" if what == "url" else _NOT_NAME.sub("_", what.lstrip("-")).upper()
+            var, n = f"D2K_ARG_{stem}", 1
+            while var in taken:
+                n += 1
+                var = f"D2K_ARG_{stem}_{n}"
+            taken.add(var)
+            moved.append((var, word[start:end], what))
+            pieces += [escape(word[at:start]), f"$({var})"]
+            at = end
+        out.append("".join([*pieces, escape(word[at:])]))
     return out
 
 

@@ -62,6 +62,9 @@ class EmitOptions:
     access_mode: str = RWO  # of the claims d2k makes (--access-mode)
 
 
+Env = tuple[list[Obj], list[Obj], Obj]  # a container's env, envFrom, and command/args (_env)
+
+
 @dataclass(slots=True)
 class _Pod:
     """What one workload's pod spec collects from its containers."""
@@ -320,15 +323,15 @@ def _node_selector(c: Container) -> dict[str, str]:
 
 
 def container(
-    c: Container, cname: str, env: tuple[list[Obj], list[Obj]], pod: _Pod, graph: Graph, report: Report,
+    c: Container, cname: str, env: Env, pod: _Pod, graph: Graph, report: Report,
     options: EmitOptions, claims: Claims,
 ) -> Obj:
     spec: Obj = {"name": cname, "image": c.image}
     spec["imagePullPolicy"] = pull_policy(c, report)
-    spec.update(process(c))
+    inline, env_from, argv = env
+    spec.update(argv)
     if c.workdir:
         spec["workingDir"] = c.workdir
-    inline, env_from = env
     if inline:
         spec["env"] = inline
     if env_from:
@@ -362,8 +365,9 @@ def container(
     return spec
 
 
-def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tuple[tuple[list[Obj], list[Obj]], list[Obj]]:
-    """Plain -e values inline; credentials in a Secret; --env-file entries in a ConfigMap (envFrom).
+def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tuple[Env, list[Obj]]:
+    """Plain -e values inline; credentials in a Secret; --env-file entries in a ConfigMap (envFrom); the
+    process (command/args), whose command-line credentials move to the Secret too (containers.process).
 
     A name Kubernetes refuses for the target release is reported and left out; a key a Secret or
     ConfigMap cannot hold is stored under a safe key (credentials) or set inline (env-file entries).
@@ -390,6 +394,16 @@ def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tupl
             from_file[var.name] = value
         else:
             inline.append({"name": var.name, "value": escape(value)})  # the kubelet expands $(X) and $$
+    moved: list[tuple[str, str, str]] = []
+    argv = process(c, moved, {*c.env, *secret})
+    for name, value, what in moved:
+        secret[name] = value
+        inline.append({"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": name}}})
+        given = "the password of a URL" if what == "url" else f"the value of {what}"
+        report.add("credential-argument", Severity.APPROXIMATED,
+                   f"{given} in the command line is a credential: it is in Secret {secret_name} (key {name}) and "
+                   f"the argument reads $({name}), which the kubelet replaces with the same text; the container "
+                   f"also has {name} in its environment", c.origin, c.name)
     objects: list[Obj] = []
     env_from: list[Obj] = []
     if from_file or c.env_files:
@@ -397,7 +411,7 @@ def _env(c: Container, owner: str, options: EmitOptions, report: Report) -> tupl
         env_from.append({"configMapRef": {"name": config_name}})
     if secret:
         objects.append(secret_object(secret_name, secret, options))
-    return (inline, env_from), objects
+    return (inline, env_from, argv), objects
 
 
 _ENV_NAME_OLD = lazy(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")  # before 1.32 (KEP-4369 relaxed it)
