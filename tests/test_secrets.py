@@ -196,3 +196,26 @@ def test_credential_values_and_redaction() -> None:
     assert redact_assignment("URL=redis://:pw@cache:6379") == f"URL={REDACTED}"
     assert redact_assignment("MODE=production") == "MODE=production"
     assert redact_assignment("DB_PASSWORD") == "DB_PASSWORD"
+
+
+@pytest.mark.parametrize(("argv", "found"), [
+    (["redis-server", "--appendonly", "yes", "--requirepass", "pw1"], [(4, "pw1", "--requirepass")]),
+    (["app", "--db-password=pw2", "--masterauth", "pw3"], [(1, "pw2", "--db-password"), (3, "pw3", "--masterauth")]),
+    (["psql", "postgres://u:pw4@db/x"], [(1, "pw4", "url")]),
+    (["sh", "-c", "redis-server --requirepass 'p w5' --port 1 && curl http://a:pw6@h/"],
+     [(2, "p w5", "--requirepass"), (2, "pw6", "url")]),
+    (["sh", "-c", 'exec app --api-key="k 7" --verbose'], [(2, "k 7", "--api-key")]),
+    (["app", "--tls-key", "/etc/tls/key.pem", "--password", "$PASSWORD", "--token", "--verbose"], []),
+    (["app", "--key-file=secret.txt", "--password="], []),  # a file's name, an empty value
+])
+def test_credentials_in_a_command_line(argv: list[str], found: list[tuple[int, str, str]]) -> None:
+    from d2k.secrets import argument_credentials
+
+    assert [(i, argv[i][a:b], what) for i, a, b, what in argument_credentials(argv)] == found
+
+
+def test_a_credential_in_a_healthcheck_is_reported_where_it_stays() -> None:
+    result = convert_text("docker run -d --name cache --health-cmd 'redis-cli --pass plantedProbe-9 ping' redis:7\n",
+                          "run.sh", options=Options())
+    notes = [d for d in result.report.diagnostics if d.code == "credential-probe"]
+    assert len(notes) == 1 and "(--pass)" in notes[0].message and "plantedProbe-9" not in notes[0].render()

@@ -189,6 +189,13 @@ def probes(c: Container, report: Report, *, liveness: bool = False) -> Obj:
     period, failures = _seconds(check.interval, 30), max(1, check.retries or 3)
     origin = _flag_origin(c, "--health-cmd")
     out: Obj = {"readinessProbe": probe(period, failures)}
+    held = sorted({"a URL's password" if what == "url" else what
+                   for _i, _a, _b, what in argument_credentials(docker_health_argv(check.test))})
+    if held:  # the kubelet expands an exec probe against literal env values only: a Secret's is "" there
+        report.add("credential-probe", Severity.APPROXIMATED,
+                   f"the healthcheck command holds a credential ({', '.join(held)}): it stays in the probe as "
+                   "written, in the manifest, since an exec probe cannot take it from a Secret; have the "
+                   "command read it from an environment variable the container gets from one", origin, c.name)
     if not liveness:
         report.add("health-readiness", Severity.APPROXIMATED,
                    f"healthcheck: a readinessProbe; while unhealthy ({failures} failed checks) the Pod gets no "
