@@ -103,9 +103,20 @@ def group_pods(graph: Graph, inf: Inference) -> None:
 
     graph.pods = {name: root(name) for name in graph.containers}
     for name, pod in graph.pods.items():
-        if pod != name:
+        if pod == name:
+            continue
+        c = graph.containers[name]
+        # a Pod's containers always share one network and one IPC namespace; under Docker only what was asked
+        own = [what for what, mode in (("network namespace (they reach one another on localhost and their ports "
+                                        "must not clash)", c.network_mode), ("IPC namespace", c.ipc_mode))
+               if not (mode.startswith("container:") and graph.pods.get(mode.removeprefix("container:")) == pod)]
+        if own:
+            inf.report.add("same-pod", Severity.APPROXIMATED,
+                           f"{name} runs in the Pod of {pod}, whose containers share one network and one IPC "
+                           f"namespace: under Docker it had its own {' and its own '.join(own)}", c.origin, name)
+        else:
             inf.report.add("same-pod", Severity.INFO, f"{name} runs in the Pod of {pod} (shared namespaces)",
-                           graph.containers[name].origin, name)
+                           c.origin, name)
 
 
 def name_workloads(graph: Graph, inf: Inference) -> None:

@@ -1166,6 +1166,13 @@ def rule_host_aliases(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
                     yield f"{path}.hostnames[{j}]", f"Invalid value: {host!r}: {msg}"
 
 
+def rule_process_namespace(obj: Obj, version: tuple[int, int]) -> Iterator[Finding]:
+    """A Pod shares one process namespace among its containers or uses the node's, not both."""
+    tpl = _pod_template(obj)
+    if tpl is not None and tpl.spec.get("shareProcessNamespace") is True and tpl.spec.get("hostPID") is True:
+        yield f"{tpl.path}.shareProcessNamespace", "Invalid value: true: ShareProcessNamespace and HostPID cannot both be enabled"
+
+
 _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 _LIFECYCLE_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
 
@@ -1323,6 +1330,7 @@ OBJECT_RULES: tuple[tuple[ObjectRule, frozenset[str] | None], ...] = (
     (rule_volumes, _POD_KINDS),
     (rule_volume_mounts, _POD_KINDS),
     (rule_host_aliases, _POD_KINDS),
+    (rule_process_namespace, _POD_KINDS),
     (rule_probe_handlers, _POD_KINDS),
     (rule_capabilities, _POD_KINDS),
     (rule_pvc_spec, frozenset({"PersistentVolumeClaim"})),

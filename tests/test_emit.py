@@ -212,3 +212,30 @@ def test_pods_stop_as_docker_stop_stops_the_container() -> None:
     assert grace == {"plain": 10, "slow": 45, "app": 10}  # app's Pod: app 10 s, its sidecar 3 s
     (job,) = by_kind(result.objects, "Job").values()
     assert job["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 10
+
+
+def test_a_pod_wide_namespace_one_container_asked_for_is_reported_on_the_others() -> None:
+    result = convert_text("docker run -d --name app nginx:1.25\n"
+                          "docker run -d --name side --network container:app --ipc host --pid host busybox:1.36\n"
+                          "docker run -d --name dbg --network container:app --pid container:side busybox:1.36\n",
+                          "run.sh", options=Options())
+    spec = next(o for o in result.objects if o["kind"] == "Deployment")["spec"]["template"]["spec"]
+    assert spec["hostIPC"] is True and spec["hostPID"] is True
+    assert "shareProcessNamespace" not in spec  # the node's PID namespace holds them all; the API refuses both
+    assert validate_objects(result.objects) == []
+    notes = [(d.container, d.message) for d in result.report.diagnostics if d.code == "pod-wide-namespace"]
+    assert ("app", "--ipc host of side is Pod-wide in Kubernetes (hostIPC): app, in the same Pod, shares the node's "
+                   "IPC namespace too, which it did not under Docker") in notes
+    assert {c for c, m in notes if "(hostIPC)" in m} == {"app", "dbg"}
+    assert {c for c, m in notes if "(hostPID)" in m} == {"app", "dbg"}
+    assert not [m for _c, m in notes if "(shareProcessNamespace)" in m]
+    shared = convert_text("docker run -d --name app nginx:1.25\n"
+                          "docker run -d --name side --network container:app --pid container:app busybox:1.36\n"
+                          "docker run -d --name third --network container:app busybox:1.36\n",
+                          "run.sh", options=Options())
+    spec = next(o for o in shared.objects if o["kind"] == "Deployment")["spec"]["template"]["spec"]
+    assert spec["shareProcessNamespace"] is True and validate_objects(shared.objects) == []
+    notes = [(d.container, d.message) for d in shared.report.diagnostics if d.code == "pod-wide-namespace"]
+    assert [c for c, m in notes if "(shareProcessNamespace)" in m] == ["third"]  # app and side shared it already
+    pid = next(f for f in result.graph.containers["dbg"].flags if f.flag == "--pid")
+    assert pid.fate.value == "approximated" and "PID 1 is the Pod's pause process" in pid.note

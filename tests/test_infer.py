@@ -56,6 +56,22 @@ def test_group_pods_puts_network_container_members_in_one_pod() -> None:
     assert "same-pod" in codes(report)
 
 
+def test_a_pod_member_is_told_which_of_its_own_namespaces_it_now_shares() -> None:
+    """A Pod's containers share one network and one IPC namespace; under Docker only what --network/--ipc
+    container:X asked for was shared."""
+    _, report = graph_of(
+        "docker run -d --name app nginx\n"
+        "docker run -d --name net --network container:app busybox\n"  # its own IPC
+        "docker run -d --name both --network container:app --ipc container:app busybox\n"  # nothing of its own
+        "docker run -d --name pid --pid container:app busybox\n"  # its own network and IPC
+    )
+    notes = {d.container: d for d in report.diagnostics if d.code == "same-pod"}
+    assert notes["net"].severity is Sev.APPROXIMATED and notes["net"].message.endswith("its own IPC namespace")
+    assert notes["both"].severity is Sev.INFO
+    assert notes["pid"].severity is Sev.APPROXIMATED and "own network namespace" in notes["pid"].message
+    assert "and its own IPC namespace" in notes["pid"].message
+
+
 def test_group_pods_follows_pid_and_ipc_container_modes() -> None:
     g, _ = graph_of("docker run -d --name aa busybox\ndocker run -d --name bb --pid container:aa busybox\n")
     assert g.pods["bb"] == "aa"

@@ -998,6 +998,8 @@ def _chimera() -> dict[str, Any]:
     broken_pod = {
         "restartPolicy": "Sometimes",
         "hostAliases": [{"ip": "not-an-ip", "hostnames": ["Bad_Host"]}],
+        "hostPID": True,
+        "shareProcessNamespace": True,
         "volumes": [{"name": "Bad_Vol", "emptyDir": {"sizeLimit": "-1Gi"}}, {"name": "Bad_Vol"}],
         "containers": [
             {

@@ -209,10 +209,19 @@ def pod_spec(
         spec["dnsPolicy"] = "ClusterFirstWithHostNet"
     if any(c.pid_mode == "host" for c in members):
         spec["hostPID"] = True
+        _pod_wide(members, lambda c: c.pid_mode == "host", "--pid host", "hostPID", "sees the node's processes",
+                  report)
     if any(c.ipc_mode == "host" for c in members):
         spec["hostIPC"] = True
-    if any(c.pid_mode.startswith("container:") for c in members):
+        _pod_wide(members, lambda c: c.ipc_mode == "host", "--ipc host", "hostIPC",
+                  "shares the node's IPC namespace", report)
+    if any(c.pid_mode.startswith("container:") for c in members) and "hostPID" not in spec:
+        # with hostPID every container is in the node's process namespace already (and the API refuses both)
         spec["shareProcessNamespace"] = True
+        sharing = {c.name for c in members if c.pid_mode.startswith("container:")}
+        sharing |= {c.pid_mode.removeprefix("container:") for c in members if c.pid_mode.startswith("container:")}
+        _pod_wide(members, lambda c: c.name in sharing, "--pid container:", "shareProcessNamespace",
+                  "sees the processes of every container of the Pod", report)
     aliases = host_aliases(members, report)
     if aliases:
         spec["hostAliases"] = aliases
@@ -235,6 +244,17 @@ def pod_spec(
     if pod.volumes:
         spec["volumes"] = [pod.volumes[k] for k in sorted(pod.volumes)]
     return spec
+
+
+def _pod_wide(members: list[Container], asked: Callable[[Container], bool], flag: str, field: str, effect: str,
+              report: Report) -> None:
+    """A namespace setting one container of a Pod asked for holds for all of them: say so of the others."""
+    askers = [c.name for c in members if asked(c)]
+    for c in members:
+        if not asked(c):
+            report.add("pod-wide-namespace", Severity.APPROXIMATED,
+                       f"{flag} of {', '.join(askers)} is Pod-wide in Kubernetes ({field}): {c.name}, in the same "
+                       f"Pod, {effect} too, which it did not under Docker", c.origin, c.name)
 
 
 def wait_container(service: str, port: int) -> Obj:

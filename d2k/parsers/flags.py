@@ -484,6 +484,11 @@ def _namespace_mode(attr: str, host_field: str) -> Handler:
         setattr(c, attr, mode)
         if mode == "host":
             ctx.note = f"{host_field}: true"
+        elif mode.startswith("container:") and attr == "pid_mode":
+            ctx.approximated(f"the same Pod as {mode.removeprefix('container:')}, with shareProcessNamespace: true; "
+                             "its containers see one another's processes, and PID 1 is the Pod's pause process, "
+                             "not the first container's (a process that relies on being PID 1 to reap children or "
+                             "take signals is not)")
         elif mode.startswith("container:"):
             ctx.note = "the same Pod as " + mode.removeprefix("container:")
         elif mode in ("", "private", "shareable"):
