@@ -418,3 +418,26 @@ def test_strict_exits_1_on_each_shell_feed_and_var_is_repeatable(tmp_path: Path)
     running = subprocess.run([sys.executable, "-m", "d2k", "from-running", "--var", "TAG=1"], capture_output=True,
                              text=True, env={**env, "DOCKER_HOST": "unix:///nonexistent.sock"}, timeout=120)
     assert running.returncode == 2 and "from-commands" in running.stderr  # refused before the engine is asked
+
+
+def test_a_docker_command_in_a_loop_says_a_shell_runs_it_once_per_pass() -> None:
+    text = ("for i in 1 2 3; do\n  docker run -d --name w$i redis:7\ndone\n"
+            "while true; do docker run --rm alpine:3 echo hi; sleep 5; done\n"
+            "until false\ndo\n  for j in a b; do docker run -d --name inner nginx:1.27; done\n"
+            "  docker run -d --name outer nginx:1.27\ndone\n"
+            "docker run -d --name after nginx:1.27\n")
+    result = convert_text(text, "loops.sh", options=Options(variables={"i": "1"}))
+    loops = {d.container: d for d in result.report.diagnostics if d.code == "in-loop"}
+    assert set(loops) == {"w1", "alpine", "inner", "outer"}  # `after` follows the last `done`
+    assert all(d.severity.value == "approximated" for d in loops.values())
+    assert "in the loop whose body starts at line 1:" in loops["w1"].message
+    assert "line 7" in loops["inner"].message and "line 6" in loops["outer"].message
+
+
+def test_a_value_left_invalid_by_a_loop_variable_says_what_to_do(tmp_path: Path) -> None:
+    script = tmp_path / "loop.sh"
+    script.write_text("for i in 1 2; do\n  docker run -d --name worker-$i busybox\ndone\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        convert_text(script.read_text(encoding="utf-8"), str(script), options=Options())
+    assert "worker-$i" in str(err.value) and "--var i=VALUE" in str(err.value) and "one docker run line" in str(err.value)
+    assert str(err.value).startswith(f"{script}:2: invalid value for --name")

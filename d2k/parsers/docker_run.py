@@ -495,9 +495,22 @@ class _RunReader:
         except HelpRequested:
             raise
         except ValueError as err:
-            raise InputError(f"invalid value for {long}: {err}", self.file, word.line) from None
+            raise InputError(f"invalid value for {long}: {err}{_unexpanded(value)}", self.file, word.line) from None
         self.last[long] = value
         self.container.flags.append(FlagUse(long, origin, ctx.fate, ctx.note))
+
+
+_VARIABLE = lazy(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _unexpanded(value: str) -> str:
+    """What to do when a value is invalid because a variable in it stayed as written (`worker-$i` in a loop)."""
+    found = _VARIABLE.search(value)
+    if not found:
+        return ""
+    name = found.group(1)
+    return (f" (${name} is not expanded: a loop's variable or one the input does not set; d2k does not run "
+            f"loops: write one docker run line per value, or give it with --var {name}=VALUE)")
 
 
 # The same flags recur line after line (`--restart always`, `-e TZ=UTC`): each distinct spelling is

@@ -59,7 +59,7 @@ Details:
   assignment a `<placeholder>` (`<your-token>`, `<server container IP>`: a shell would read it as
   an input redirection) or a redirection without target.
 * Not supported: brace expansion and globs (left literal), aliases, `sh -c "..."` strings,
-  arrays (`a=(...)` unsets a), loops (`$i` stays unresolved; the body is read once), functions
+  arrays (`a=(...)` unsets a), loops (`$i` stays unresolved; the body is read once: "in-loop"), functions
   (their body is read once, where it is written; a docker command in one says where the input calls
   it, or, approximated, that it never does: "in-function"), `$SUDO docker` with SUDO
   unset, `source FILE` (reported: its variables stay unknown), prompts other than `$ `/`# ` (`user@host:~$`), PowerShell/cmd continuations,
@@ -216,6 +216,7 @@ class _Lexer(_Expander):
         self.functions = _Functions() if functions is None else functions
         self.function_next: tuple[str, int] | None = None  # `name()` read: its body's `{` comes next
         self.function_bodies: list[tuple[str, int]] = []  # (name, brace depth) of the bodies being read
+        self.loops: list[int] = []  # the line of each `do` whose `done` has not come yet
         self.braces = 0
         self.heredocs: list[_Heredoc] = []
         self.cmd = _Cmd()
@@ -416,6 +417,10 @@ class _Lexer(_Expander):
             if self.function_bodies and self.function_bodies[-1][1] == self.braces:
                 self.functions.ends[self.function_bodies.pop()[0]] = line
             self.braces = max(0, self.braces - 1)
+        elif word == "do":
+            self.loops.append(line)
+        elif word == "done" and self.loops:
+            self.loops.pop()
         elif word == "if":
             self.ifs.append(_If(line))
         elif word in ("elif", "else") and self.ifs:
@@ -515,6 +520,12 @@ class _Lexer(_Expander):
             return
         if self.function_bodies:  # said where the command is converted: extract words it once calls are known
             cmd.notes.append(_Note(_IN_FUNCTION, Severity.INFO, self.function_bodies[-1][0], cmd.lines[0]))
+        if self.loops:
+            cmd.notes.append(_Note("in-loop", Severity.APPROXIMATED,
+                                   f"in the loop whose body starts at line {self.loops[-1]}: a shell runs this docker "
+                                   "command once per pass (a container each time, with what the loop sets), d2k "
+                                   "converts it once; write one line per container to have them all",
+                                   cmd.lines[0]))
         if cmd.error is not None:
             raise self._fail(cmd.error[0], cmd.error[1])
         words = [Word(text, line) for text, line in zip(cmd.words[start:], cmd.lines[start:], strict=True)]
