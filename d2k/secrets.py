@@ -72,6 +72,8 @@ def is_credential_file(name: str, data: bytes) -> bool:
 ARGUMENT_CREDENTIALS = frozenset({"requirepass", "masterauth", "pass", "passphrase"})
 _FLAG_VALUE = lazy(r"(--?[A-Za-z][A-Za-z0-9_.-]*)=(.+)$", re.S)
 _FLAG = lazy(r"--?[A-Za-z][A-Za-z0-9_.-]*$")
+# every credential flag holds one of these (lower-cased), and every URL password an `@`
+_HINTS = ("pass", "secret", "token", "key", "credential", "private", "auth", "@")
 _TOKEN = lazy(r"""(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"])+""")  # a script's words, quotes kept whole
 
 
@@ -86,6 +88,9 @@ def argument_credentials(words: list[str]) -> list[tuple[int, int, int, str]]:
     (`--requirepass`) or `url` for the password of a URL (`redis://:pw@cache`). A word with blanks (the
     script of `sh -c`) is read token by token. `--flag=VALUE` and `--flag VALUE` count; a value that is a
     path (`--key /etc/tls.key`: the file is the secret, not its name) or a variable (`$PASSWORD`) does not."""
+    text = "\0".join(words).lower()
+    if not any(hint in text for hint in _HINTS):  # the usual case: nothing that could name or hold a credential
+        return []
     found: list[tuple[int, int, int, str]] = []
     for i, word in enumerate(words):
         if any(ch.isspace() for ch in word):  # a script: its tokens, each with the one after it

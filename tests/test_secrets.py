@@ -219,3 +219,12 @@ def test_a_credential_in_a_healthcheck_is_reported_where_it_stays() -> None:
                           "run.sh", options=Options())
     notes = [d for d in result.report.diagnostics if d.code == "credential-probe"]
     assert len(notes) == 1 and "(--pass)" in notes[0].message and "plantedProbe-9" not in notes[0].render()
+
+
+def test_the_quick_filter_lets_every_credential_flag_through() -> None:
+    """argument_credentials skips an argv holding none of _HINTS: each word that makes a credential must hold one."""
+    from d2k.secrets import _HINTS, ARGUMENT_CREDENTIALS, CREDENTIAL_WORDS, argument_credentials
+
+    for word in (*CREDENTIAL_WORDS, *ARGUMENT_CREDENTIALS):
+        assert any(hint in word.lower() for hint in _HINTS), word
+        assert argument_credentials(["app", f"--{word.lower()}", "v4lue"]) == [(2, 0, 5, f"--{word.lower()}")]
