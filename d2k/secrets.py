@@ -116,7 +116,8 @@ def _token_credentials(token: str, after: str | None, *, quoted: bool) -> list[t
     if _FLAG.match(token) and is_credential_flag(token) and after is not None and not after.startswith("-"):
         a, b = _value_span(after, quoted)
         return [(True, a, b, token)] if a < b else []
-    lead = len(token) - len(token.lstrip("'\""))
+    at = pair.start(2) if pair else 0  # `--uri=mongodb://u:pw@db`: the URL is the value
+    lead = at + len(token[at:]) - len(token[at:].lstrip("'\""))
     url = _URL_PASSWORD.match(token[lead:])
     if url:
         head = url.group(0)

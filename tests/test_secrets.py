@@ -202,6 +202,7 @@ def test_credential_values_and_redaction() -> None:
     (["redis-server", "--appendonly", "yes", "--requirepass", "pw1"], [(4, "pw1", "--requirepass")]),
     (["app", "--db-password=pw2", "--masterauth", "pw3"], [(1, "pw2", "--db-password"), (3, "pw3", "--masterauth")]),
     (["psql", "postgres://u:pw4@db/x"], [(1, "pw4", "url")]),
+    (["app", "--uri=mongodb://root:pw8@mongo:27017/", "'redis://:pw9@cache'"], [(1, "pw8", "url"), (2, "pw9", "url")]),
     (["sh", "-c", "redis-server --requirepass 'p w5' --port 1 && curl http://a:pw6@h/"],
      [(2, "p w5", "--requirepass"), (2, "pw6", "url")]),
     (["sh", "-c", 'exec app --api-key="k 7" --verbose'], [(2, "k 7", "--api-key")]),
