@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from d2k import catalog
 from d2k.errors import InputError
-from d2k.model import Container, Edge, Graph, Mount, Origin, Port, ServicePlan, ServicePort
+from d2k.model import Container, Edge, Graph, Mount, Origin, Port, ServicePlan, ServicePort, protocol_suffix
 from d2k.names import dns1035_label, dns1123_label, unique
 from d2k.patterns import lazy
 from d2k.records import dataclass, field
@@ -475,16 +475,22 @@ def _published(c: Container, graph: Graph, inf: Inference) -> list[Port]:
     return published
 
 
+def port_forward_reach(service: str, local: int, port: int, protocol: str) -> str:
+    """How to reach one port of a ClusterIP Service from outside the cluster: kubectl port-forward, for TCP
+    (all it carries)."""
+    if protocol.lower() == "tcp":
+        return f"reach it with kubectl port-forward service/{service} {local}:{port}"
+    return f"reach it from a Pod of the cluster (kubectl port-forward carries TCP only, not {protocol.lower()})"
+
+
 def _loopback_plan(c: Container, published: list[Port], graph: Graph, inf: Inference) -> ServicePlan | None:
     """Ports Docker published on 127.0.0.1/::1 only: reachable from that host alone, so never on a node port."""
     loopback = [p for p in published if _LOOPBACK.match(p.host_ip)]
     name = dns1035_label(c.name)
     for p in loopback:
-        local = p.host_port or p.container_port
-        reach = (f"reach it with kubectl port-forward service/{name} {local}:{p.container_port}" if p.protocol == "tcp"
-                 else f"reach it from a Pod of the cluster (kubectl port-forward carries TCP only, not {p.protocol})")
+        reach = port_forward_reach(name, p.host_port or p.container_port, p.container_port, p.protocol)
         inf.report.add("loopback-port", Severity.APPROXIMATED,
-                       f"port {p.container_port}{'' if p.protocol == 'tcp' else '/' + p.protocol} was published on "
+                       f"port {p.container_port}{protocol_suffix(p.protocol)} was published on "
                        f"{p.host_ip} only (reachable from that host alone): not on a node port; Service {name} "
                        f"(ClusterIP) has it; {reach}", p.origin or c.origin, c.name)
     if not loopback:
@@ -510,7 +516,7 @@ def _external_plan(c: Container, published: list[Port], name: str, inf: Inferenc
         node_port = None
         if p.host_port:
             holder = inf.node_ports.setdefault(p.host_port, c.name) if p.host_port in NODE_PORT_RANGE else None
-            shown = p.host_port if p.protocol == "tcp" else f"{p.host_port}/{p.protocol}"
+            shown = f"{p.host_port}{protocol_suffix(p.protocol)}"
             if holder == c.name:
                 node_port = p.host_port
             elif holder is not None:

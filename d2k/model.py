@@ -51,6 +51,12 @@ class FlagUse:
         return self.origin.text
 
 
+def protocol_suffix(protocol: str) -> str:
+    """How Docker writes a port's protocol after its number: nothing for TCP, `/udp`, `/sctp`."""
+    protocol = protocol.lower()
+    return "" if protocol == "tcp" else f"/{protocol}"
+
+
 @dataclass(frozen=True, slots=True)
 class Port:
     """A container port; `published` when `-p` mapped it to the host."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from d2k.emitters.traffic import entries, flows, on_host_network
 from d2k.errors import InputError
-from d2k.model import Graph, ServicePlan
+from d2k.model import Graph, ServicePlan, protocol_suffix
 from d2k.records import dataclass
 
 FORMATS = ("mermaid", "dot", "svg", "png")
@@ -93,7 +93,7 @@ def _service_line(plan: ServicePlan) -> str:
         text = str(p.port) if p.port == p.target_port else f"{p.port}→{p.target_port}"
         if p.node_port:
             text += f" (node {p.node_port})"
-        ports.append(text + ("" if p.protocol == "tcp" else f"/{p.protocol}"))
+        ports.append(text + protocol_suffix(p.protocol))
     return f"{plan.type} {plan.name} :{', '.join(ports)}"
 
 

@@ -15,6 +15,7 @@ from d2k.emitters.common import MANAGED_BY_LABEL, PART_OF_LABEL
 from d2k.emitters.kubernetes import EmitOptions
 from d2k.emitters.traffic import Entry, protocol, published
 from d2k.errors import InputError
+from d2k.infer import port_forward_reach
 from d2k.model import Graph, ServicePlan, ServicePort
 from d2k.records import dataclass
 from d2k.report import Report, Severity
@@ -129,9 +130,7 @@ def report_unexposed(graph: Graph, report: Report, options: IngressOptions) -> N
     routed = {(r.plan.name, r.port.port) for r in routes(graph, options)}
     for plan, port, why in published(graph):
         if plan.type == "ClusterIP" and (plan.name, port.port) not in routed:
-            reach = (f"reach it with kubectl port-forward service/{plan.name} {port.port}:{port.port}"
-                     if port.protocol == "tcp" else
-                     f"reach it from a Pod of the cluster (kubectl port-forward carries TCP only, not {port.protocol})")
+            reach = port_forward_reach(plan.name, port.port, port.port, port.protocol)
             report.add("cluster-ip-published", Severity.APPROXIMATED,
                        f"{why}: a ClusterIP Service (--expose-type ClusterIP) and no Ingress rule: {reach}",
                        graph.containers[plan.container].origin, plan.container)

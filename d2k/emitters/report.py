@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from d2k.model import Fate, Graph
+from d2k.model import Fate, Graph, protocol_suffix
 from d2k.report import Diagnostic, Report, Severity, fate_severity
 
 _MARK = {Severity.INFO: "info", Severity.APPROXIMATED: "approximated", Severity.NOT_CARRIED: "not carried"}
@@ -72,7 +72,7 @@ def render_reach(objects: list[dict[str, Any]]) -> str:
                 lines.append(f"  {name}: Ingress, {hosts[name, port['port']]} (point the host at the Ingress "
                              f"controller's address: kubectl{ns} get ingress)")
             tcp = port.get("protocol", "TCP") == "TCP"
-            shown = port["port"] if tcp else f"{port['port']}/{port['protocol'].lower()}"
+            shown = f"{port['port']}{protocol_suffix(port.get('protocol', 'TCP'))}"
             if spec["type"] == "NodePort":
                 node_port = port.get("nodePort")
                 how = ((f"http://<node-ip>:{node_port}" if tcp else f"<node-ip>:{node_port} ({port['protocol']})")
@@ -128,7 +128,7 @@ def port_forwards(ports: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     SCTP: `53/udp`). A port from 1024 up keeps its number on this machine; a lower one, which only root may
     listen on, becomes 8000 + port, moved on past any local port already taken (80 and 8080 both forwarded)."""
     tcp = [p["port"] for p in ports if p.get("protocol", "TCP") == "TCP"]
-    other = [f"{p['port']}/{p['protocol'].lower()}" for p in ports if p.get("protocol", "TCP") != "TCP"]
+    other = [f"{p['port']}{protocol_suffix(p['protocol'])}" for p in ports if p.get("protocol", "TCP") != "TCP"]
     taken = {port for port in tcp if port >= 1024}
     forwards = []
     for port in tcp:

@@ -59,6 +59,7 @@ from d2k.model import (
     Origin,
     Port,
     Volume,
+    protocol_suffix,
 )
 from d2k.parsers.accounts import needed, read_files, resolve_group, resolve_user
 from d2k.parsers.flags import SAFE_SYSCTLS, TABLE, dropped_mount_options
@@ -247,7 +248,7 @@ def _host_ip(value: str) -> str:
 
 def publish_text(port: Port) -> str:
     """`-p` syntax for one binding: [IP:][HOST_PORT:]PORT[/udp]."""
-    target = str(port.container_port) + ("" if port.protocol == "tcp" else f"/{port.protocol}")
+    target = f"{port.container_port}{protocol_suffix(port.protocol)}"
     host = "" if port.host_port is None else str(port.host_port)
     if port.host_ip:
         ip = f"[{port.host_ip}]" if ":" in port.host_ip else port.host_ip
